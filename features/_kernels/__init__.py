@@ -1,0 +1,1 @@
+"""Numba kernels (``@njit(cache=True, nogil=True)``), one module per extractor; private."""

@@ -1,0 +1,3 @@
+"""TumorTrace's learning side: data, CNN embeddings, models, training, segmentation, evaluation."""
+
+__version__ = "0.1.0"
