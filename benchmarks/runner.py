@@ -1,0 +1,536 @@
+"""The benchmark runner: turns a suite config into held-out results, ``results.json``,
+``results.csv`` and ``report.md``/``report.html``.
+
+Flow of one classification suite::
+
+    config ─► data (synthetic phantoms or a dataset on disk; read once)
+           ─► groups (dataset groups, optionally merged with near-duplicate groups)
+           ─► group-stratified k-fold
+           ─► for each setting × family × classifier × fold:
+                  cached?  read DIR/folds/<key>/fold<k>.json
+                  else     fit on the training folds, predict the test fold, write the cache
+           ─► per model: fold metrics, mean ± std, pooled out-of-fold metrics + bootstrap CI
+           ─► per setting: DeLong test of the best two families
+           ─► results.json, results.csv, report.md, report.html
+
+Caching and resume: each fold's result is written atomically to
+``DIR/folds/<slug>-<hash>/fold<k>.json`` where ``hash`` is the SHA-256 (first 16 hex
+digits) of everything that defines the model's folds: the dataset options and a
+fingerprint of the data themselves (ids, labels, groups, pixel bytes), the split, the seed,
+the setting, the family, the classifier and its parameters. A rerun with the same config
+skips finished folds; changing any of these starts new ones. A cached fold is also
+checked against the current test indices.
+
+Honesty rules: metrics are computed on held-out folds only; the lesion-ROI setting crops
+with the *ground-truth* mask (it measures classification of a delineated lesion, not its
+detection) and says so in the report; images with an empty mask are kept whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import inspect
+import io
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.suites import resolve_suite
+from hybrid.evaluation.classification import SCALAR_METRICS, classification_metrics
+from hybrid.evaluation.summary import compare_best_families, mean_std, summarize_classification
+from hybrid.training.atomic import atomic_path
+
+__all__ = ["run_suite", "DataBundle", "load_data", "config_key", "CACHE_VERSION"]
+
+#: Bump when the content of a fold cache changes meaning.
+CACHE_VERSION = 1
+
+_PACKAGES = ("tumortrace", "numpy", "scipy", "scikit-learn", "scikit-image", "torch", "torchvision", "numba",
+             "xgboost-cpu", "xgboost", "opencv-python-headless", "mahotas", "matplotlib")
+
+
+# -- data ------------------------------------------------------------------------------------
+@dataclass
+class DataBundle:
+    """Everything a suite needs from its dataset, in memory."""
+
+    images: list[np.ndarray]
+    masks: list[np.ndarray]
+    y: np.ndarray  # class indices
+    classes: list[str]
+    groups: np.ndarray  # str
+    ids: list[str]
+    description: str
+
+    def fingerprint(self) -> str:
+        """SHA-256 of ids, labels, groups and pixel bytes (images and masks)."""
+        h = hashlib.sha256()
+        for i, (im, m) in enumerate(zip(self.images, self.masks)):
+            h.update(f"{self.ids[i]}|{self.y[i]}|{self.groups[i]}|{im.shape}|{im.dtype}".encode())
+            h.update(np.ascontiguousarray(im).tobytes())
+            h.update(np.packbits(np.asarray(m, dtype=bool)).tobytes())
+        h.update(json.dumps(self.classes).encode())
+        return h.hexdigest()
+
+
+def _data_root() -> Path:
+    return Path(os.environ.get("TUMORTRACE_DATA", Path("..") / "shared" / "data"))
+
+
+def _resolve_path(path: str) -> Path:
+    p = Path(path).expanduser()
+    if p.is_absolute() or p.exists():
+        return p
+    candidate = _data_root() / p
+    if candidate.exists():
+        return candidate
+    raise FileNotFoundError(
+        f"dataset folder not found: {path!r} (also looked in $TUMORTRACE_DATA: {candidate}); pass --data PATH"
+    )
+
+
+def _subsample(y: np.ndarray, max_images: int, seed: int) -> np.ndarray:
+    """Seeded class-stratified subsample of at most ``max_images`` indices (sorted)."""
+    if y.size <= max_images:
+        return np.arange(y.size)
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(y, return_counts=True)
+    quota = np.maximum(1, np.floor(counts / y.size * max_images).astype(int))
+    keep = [rng.choice(np.flatnonzero(y == c), size=min(q, n), replace=False)
+            for c, q, n in zip(classes, quota, counts)]
+    return np.sort(np.concatenate(keep))
+
+
+def load_data(config: dict[str, Any], progress: bool = True) -> DataBundle:
+    """Read (or generate) the suite's dataset into memory. Real data are read once, with tqdm."""
+    ds_cfg = config["dataset"]
+    seed = int(config.get("seed", 0))
+    if ds_cfg.get("source", "path") == "synthetic":
+        from hybrid.data.synthetic import make_phantoms
+
+        n, size = int(ds_cfg.get("n", 120)), int(ds_cfg.get("size", 64))
+        ph = make_phantoms(n, size=size, seed=seed, difficulty=float(ds_cfg.get("difficulty", 0.5)),
+                           modality=ds_cfg.get("modality", "ultrasound"))
+        classes = sorted(set(ph.labels.tolist()))
+        y = np.array([classes.index(lbl) for lbl in ph.labels])
+        desc = (f"synthetic {ds_cfg.get('modality', 'ultrasound')} phantoms (hybrid.data.synthetic, n={n}, "
+                f"{size}x{size} px, difficulty={ds_cfg.get('difficulty', 0.5)})")
+        return DataBundle(list(ph.images), list(ph.masks), y, classes, np.asarray(ph.groups, dtype=str),
+                          [f"phantom_{i:05d}" for i in range(n)], desc)
+    from hybrid.data import load_dataset
+
+    root = _resolve_path(ds_cfg["path"])
+    dataset = load_dataset(root, layout=ds_cfg.get("layout", "auto"))
+    if ds_cfg.get("classes"):
+        dataset = dataset.filter_classes(list(ds_cfg["classes"]))
+    if ds_cfg.get("max_images"):
+        dataset = dataset.subset(_subsample(np.asarray(dataset.y), int(ds_cfg["max_images"]), seed))
+    from tqdm.auto import tqdm
+
+    images, masks = [], []
+    for i in tqdm(range(len(dataset)), desc="reading images", unit="img", disable=not progress):
+        images.append(dataset.read_image(i))
+        masks.append(dataset.read_mask(i))
+    ids = [str(Path(r.path).relative_to(dataset.root)) if Path(r.path).is_relative_to(dataset.root) else str(r.path)
+           for r in dataset.records]
+    desc = f"{root.name} ({dataset.layout} layout)"
+    return DataBundle(images, masks, np.asarray(dataset.y, dtype=int), list(dataset.classes),
+                      np.asarray(dataset.groups, dtype=str), ids, desc)
+
+
+def _groups(config: dict[str, Any], data: DataBundle) -> tuple[np.ndarray, str]:
+    how = config.get("split", {}).get("group_by", "dataset")
+    if how == "none":
+        return np.asarray(data.ids, dtype=str), "one group per image"
+    if how == "near_duplicates":
+        from hybrid.data.splits import merge_groups, near_duplicate_groups
+
+        dup = near_duplicate_groups(data.images)
+        return np.asarray(merge_groups(data.groups, dup), dtype=str), "dataset groups merged with near-duplicates"
+    return data.groups, "dataset groups (patient / record)"
+
+
+# -- keys and cache --------------------------------------------------------------------------
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def config_key(spec: dict[str, Any]) -> str:
+    """First 16 hex digits of the SHA-256 of the canonical JSON of ``spec``.
+
+    >>> config_key({"b": 1, "a": [1, 2]}) == config_key({"a": [1, 2], "b": 1})
+    True
+    """
+    return hashlib.sha256(_canonical(spec).encode()).hexdigest()[:16]
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=1, default=_json_default) + "\n", encoding="utf-8")
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _read_fold(path: Path, key: str, test_index: np.ndarray) -> dict[str, Any] | None:
+    try:
+        cached = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    if cached.get("key") != key or cached.get("test_index") != test_index.tolist():
+        return None
+    return cached
+
+
+# -- settings and models -----------------------------------------------------------------------
+def _prepare_images(data: DataBundle, setting: dict[str, Any]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Apply a setting (channel selection, then lesion-ROI crop) to every image and mask."""
+    from hybrid.data.preprocessing import roi_crop
+
+    channels = setting.get("channels")
+    images, masks = [], []
+    for i, (im, m) in enumerate(zip(data.images, data.masks)):
+        if channels is not None:
+            if im.ndim != 3:
+                raise ValueError(f"setting selects channels {channels}, but image {data.ids[i]} is 2-D")
+            im = im[..., channels]
+        if setting.get("roi"):
+            im, m = roi_crop(im, m, pad=float(setting.get("roi_pad", 0.1)), empty="full")
+        images.append(im)
+        masks.append(m)
+    return images, masks
+
+
+def _with_seed(factory: Any, params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Add ``random_state``/``seed`` to ``params`` when ``factory`` accepts it and it is not set."""
+    try:
+        names = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return params
+    for name in ("random_state", "seed"):
+        if name in names and name not in params:
+            return {**params, name: seed}
+    return params
+
+
+def _build_classifier(family: str, classifier: str, spec: dict[str, Any], seed: int) -> Any:
+    if classifier == "cnn":
+        from hybrid.models import CNNClassifier, FusedCNNClassifier
+
+        cls = CNNClassifier if family == "deep" else FusedCNNClassifier
+        return cls(**_with_seed(cls, dict(spec.get("cnn_params", {})), seed))
+    from hybrid.models import make_pipeline
+
+    params = _with_seed(make_pipeline, dict(spec.get("params", {})), seed)
+    return make_pipeline(family=family, classifier=classifier, **params)
+
+
+def _full_proba(model: Any, proba: np.ndarray, n_classes: int) -> np.ndarray:
+    """Columns of ``proba`` placed at their class index (a class missing in training gets 0)."""
+    cols = np.asarray(getattr(model, "classes_", np.arange(proba.shape[1])), dtype=int)
+    out = np.zeros((proba.shape[0], n_classes))
+    out[:, cols] = proba
+    return out
+
+
+def _timed_predict(model: Any, images: list[np.ndarray]) -> tuple[np.ndarray, dict[str, float]]:
+    """Predict probabilities, timing feature extraction apart when the model is a Pipeline."""
+    from sklearn.pipeline import Pipeline
+
+    n = len(images)
+    t0 = time.perf_counter()
+    if isinstance(model, Pipeline) and len(model.steps) > 1:
+        features = model[:-1].transform(images)
+        t1 = time.perf_counter()
+        proba = model[-1].predict_proba(features)
+        t2 = time.perf_counter()
+        return proba, {"predict_s": t2 - t0, "infer_ms_per_image": 1000 * (t2 - t0) / n,
+                       "extract_images_per_s": n / max(t1 - t0, 1e-9)}
+    proba = model.predict_proba(images)
+    t2 = time.perf_counter()
+    return proba, {"predict_s": t2 - t0, "infer_ms_per_image": 1000 * (t2 - t0) / n,
+                   "extract_images_per_s": float("nan")}
+
+
+def _history_of(model: Any) -> dict[str, Any] | None:
+    hist = getattr(model, "history_", None)
+    if hist is None:
+        return None
+    return hist.to_dict() if hasattr(hist, "to_dict") else hist
+
+
+def _classification_fold(model: Any, images, data: DataBundle, groups: np.ndarray, train, test,
+                         fold: int) -> dict[str, Any]:
+    y = data.y
+    fit_kwargs = {}
+    if "groups" in inspect.signature(model.fit).parameters:  # grouped inner validation split (CNNs)
+        fit_kwargs["groups"] = groups[train]
+    t0 = time.perf_counter()
+    model.fit([images[i] for i in train], y[train], **fit_kwargs)
+    fit_s = time.perf_counter() - t0
+    proba, timing = _timed_predict(model, [images[i] for i in test])
+    proba = _full_proba(model, np.asarray(proba, dtype=float), len(data.classes))
+    metrics = classification_metrics(y[test], proba, data.classes)
+    return {
+        "fold": fold, "n_train": int(len(train)), "n_test": int(len(test)),
+        "test_index": np.asarray(test).tolist(), "y_true": y[test].tolist(), "proba": proba.tolist(),
+        "metrics": metrics, "timing": {"fit_s": fit_s, **timing}, "history": _history_of(model),
+    }
+
+
+def _segmentation_fold(family: str, spec: dict[str, Any], seed: int, images, masks, data: DataBundle,
+                       groups: np.ndarray, train, test, fold: int, figure_dir: Path | None) -> dict[str, Any]:
+    from hybrid.segmentation.segmenter import Segmenter
+    from hybrid.segmentation.metrics import hausdorff95, segmentation_report
+
+    params = _with_seed(Segmenter, {"arch": family, **spec.get("params", {})}, seed)
+    model = Segmenter(**params)
+    t0 = time.perf_counter()
+    model.fit([images[i] for i in train], [masks[i] for i in train], groups=groups[train])
+    fit_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    pred = model.predict([images[i] for i in test])
+    predict_s = time.perf_counter() - t1
+    truth = [masks[i] for i in test]
+    rep = segmentation_report(pred, truth, groups=groups[test])
+    hd = [hausdorff95(p, t) for p, t in zip(pred, truth) if np.any(p) and np.any(t)]
+    metrics = {
+        "dice": rep["mean_dice_all_slices"], "dice_tumor_slices": rep["mean_dice_tumor_slices"],
+        "iou": rep["mean_iou_tumor_slices"], "dice_per_patient": rep.get("mean_patient_dice"),
+        "hausdorff95": mean_std(hd)["mean"], "false_positive_slice_rate": rep["fp_slice_rate"],
+        "n_tumor_slices": rep["n_tumor_slices"], "dice_per_patient_detail": rep.get("dice_per_patient"),
+    }
+    overlays = []
+    if figure_dir is not None and fold == 0:
+        from hybrid.segmentation.overlay import write_case_overlays
+
+        for which in ("best", "worst"):
+            paths = write_case_overlays([images[i] for i in test], truth, pred, figure_dir, which=which, n=2,
+                                        names=[data.ids[i] for i in test])
+            overlays += [str(p) for p in paths]
+    return {
+        "fold": fold, "n_train": int(len(train)), "n_test": int(len(test)), "test_index": np.asarray(test).tolist(),
+        "metrics": metrics, "history": _history_of(model), "overlays": overlays,
+        "timing": {"fit_s": fit_s, "predict_s": predict_s, "infer_ms_per_image": 1000 * predict_s / len(test)},
+    }
+
+
+# -- environment -------------------------------------------------------------------------------
+def environment() -> dict[str, Any]:
+    """Versions of Python and the numerical stack, the machine, the date (UTC)."""
+    versions = {"python": platform.python_version()}
+    for pkg in _PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            continue
+    machine = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+               "cpu_count": os.cpu_count()}
+    return {"versions": versions, "machine": machine,
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+# -- outputs -----------------------------------------------------------------------------------
+def _write_csv(path: Path, models: list[dict[str, Any]], task: str) -> None:
+    metric_names = list(SCALAR_METRICS) if task == "classification" else [
+        "dice", "dice_tumor_slices", "iou", "dice_per_patient", "hausdorff95", "false_positive_slice_rate"]
+    header = ["setting", "family", "classifier", "fold", "n_train", "n_test", *metric_names, "fit_s",
+              "infer_ms_per_image", "extract_images_per_s", "key"]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    for m in models:
+        for f in m["folds"]:
+            t = f.get("timing", {})
+            writer.writerow([m["setting"], m["family"], m["classifier"], f["fold"], f["n_train"], f["n_test"],
+                             *[f["metrics"].get(k) for k in metric_names], t.get("fit_s"),
+                             t.get("infer_ms_per_image"), t.get("extract_images_per_s"), m["key"]])
+    with atomic_path(path) as tmp:
+        tmp.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def _timing_summary(folds: list[dict[str, Any]]) -> dict[str, float]:
+    out = {}
+    for k in ("fit_s", "infer_ms_per_image", "extract_images_per_s"):
+        out[k] = mean_std([f.get("timing", {}).get(k, float("nan")) for f in folds])["mean"]
+    return out
+
+
+def _slug(*parts: str) -> str:
+    return "-".join("".join(c if c.isalnum() else "_" for c in str(p)) for p in parts)
+
+
+# -- the run -----------------------------------------------------------------------------------
+def run_suite(
+    config: str | dict[str, Any] | os.PathLike | None = "quick",
+    data: str | os.PathLike | None = None,
+    layout: str | None = None,
+    out: str | os.PathLike | None = None,
+    quick: bool = False,
+    *,
+    config_file: str | os.PathLike | None = None,
+    seed: int | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run a benchmark suite and write its outputs.
+
+    Parameters
+    ----------
+    config : str, dict or path
+        A built-in suite name (``"quick"``, ``"busi"``, ``"lgg-cls"``, ``"lgg-modality"``,
+        ``"lgg-seg"``, ``"speed"``, ``"custom"``), a whole suite as a dict, or the path of a
+        suite JSON file.
+    data, layout : optional
+        Dataset folder and layout overriding the suite's (``--data``/``--layout``).
+    out : path, optional
+        Output folder (default ``runs/<suite name>``).
+    quick : bool
+        Apply the suite's ``"quick"`` overrides (small data and models).
+    config_file : path, optional
+        A JSON override merged onto the named suite (``--config`` with a SUITE).
+    seed : int, optional
+        Overrides the suite's seed.
+    progress : bool
+        tqdm bars.
+
+    Returns
+    -------
+    dict
+        The results (also written to ``out/results.json``), with ``run`` telling how many
+        folds were computed and how many were read from the cache.
+    """
+    started = time.perf_counter()
+    if isinstance(config, dict):
+        cfg = resolve_suite(config, config_file, quick=quick, seed=seed, data=data, layout=layout)
+    elif config is not None and str(config).endswith(".json"):
+        cfg = resolve_suite(None, config, quick=quick, seed=seed, data=data, layout=layout)
+    else:
+        cfg = resolve_suite(config, config_file, quick=quick, seed=seed, data=data, layout=layout)
+    out_dir = Path(out) if out is not None else Path("runs") / cfg["name"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"suite": cfg["name"], "task": cfg["task"], "config": cfg, "seed": cfg["seed"],
+                               **environment()}
+    if cfg["task"] == "speed":
+        from benchmarks.speed import format_markdown, run_speed
+
+        speed = run_speed(out_dir, **cfg.get("speed", {}))
+        results.update(speed=speed, markdown=format_markdown(speed), run={"computed": 1, "cached": 0})
+    else:
+        results.update(_run_folds(cfg, out_dir, progress))
+    results["wall_time_s"] = time.perf_counter() - started
+    from hybrid.reporting.report import make_figures, write_report
+
+    results["figures"] = make_figures(results, out_dir)
+    _write_json(out_dir / "results.json", results)
+    if cfg["task"] != "speed":
+        _write_csv(out_dir / "results.csv", results["models"], cfg["task"])
+    write_report(results, out_dir)
+    return results
+
+
+def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool) -> dict[str, Any]:
+    from hybrid.data.splits import group_stratified_kfold
+    from tqdm.auto import tqdm
+
+    task, seed = cfg["task"], int(cfg["seed"])
+    data = load_data(cfg, progress)
+    groups, group_note = _groups(cfg, data)
+    n_splits = int(cfg.get("split", {}).get("n_splits", 5))
+    if task == "segmentation":  # stratify on tumor presence
+        strat = np.array([int(np.any(m)) for m in data.masks])
+    else:
+        strat = data.y
+    splits = group_stratified_kfold(strat, groups, n_splits=n_splits, seed=seed)
+    fingerprint = data.fingerprint()
+    settings = cfg.get("settings", {"whole": {}})
+    families = cfg["families"]
+    jobs = []
+    for setting in settings:
+        for family, spec in families.items():
+            for clf in (spec.get("classifiers", ["segmenter"]) if task == "classification" else ["segmenter"]):
+                jobs.append((setting, family, clf, spec))
+    models, counts = [], {"computed": 0, "cached": 0}
+    bar = tqdm(total=len(jobs) * len(splits), desc=f"bench {cfg['name']}", unit="fold", disable=not progress)
+    prepared: dict[str, tuple[list, list]] = {}
+    for setting, family, clf, spec in jobs:
+        model_spec = {k: v for k, v in spec.items() if k != "classifiers"}
+        if clf != "cnn":
+            model_spec.pop("cnn_params", None)
+        key_spec = {
+            "cache_version": CACHE_VERSION, "task": task, "seed": seed,
+            "dataset": {k: v for k, v in cfg["dataset"].items() if k != "path"}, "data": fingerprint,
+            "split": cfg.get("split", {}), "setting": settings[setting], "family": family, "classifier": clf,
+            "model": model_spec,
+        }
+        key = config_key(key_spec)
+        fold_dir = out_dir / "folds" / f"{_slug(cfg['name'], setting, family, clf)}-{key}"
+        folds = []
+        for k, (train, test) in enumerate(splits):
+            bar.set_postfix_str(f"{setting}/{family}/{clf} fold {k}")
+            path = fold_dir / f"fold{k}.json"
+            result = _read_fold(path, key, np.asarray(test))
+            if result is None:
+                if setting not in prepared:
+                    prepared[setting] = _prepare_images(data, settings[setting])
+                images, masks = prepared[setting]
+                if task == "classification":
+                    model = _build_classifier(family, clf, spec, seed)
+                    result = _classification_fold(model, images, data, groups, train, test, k)
+                else:
+                    fig_dir = out_dir / "figures" / "overlays" / _slug(setting, family)
+                    result = _segmentation_fold(family, spec, seed, images, masks, data, groups, train, test, k,
+                                                fig_dir)
+                    result["overlays"] = [os.path.relpath(p, out_dir) for p in result["overlays"]]
+                result.update(key=key, spec=key_spec)
+                _write_json(path, result)
+                counts["computed"] += 1
+            else:
+                counts["cached"] += 1
+            folds.append(result)
+            bar.update(1)
+        entry = {"id": f"{setting}/{family}/{clf}", "setting": setting, "family": family, "classifier": clf,
+                 "key": key, "folds": folds, "timing": _timing_summary(folds)}
+        if task == "classification":
+            entry.update(summarize_classification(folds, data.classes, seed=seed))
+        else:
+            names = ["dice", "dice_tumor_slices", "iou", "dice_per_patient", "hausdorff95",
+                     "false_positive_slice_rate"]
+            entry["summary"] = {m: mean_std([f["metrics"].get(m) for f in folds]) for m in names}
+        models.append(entry)
+    bar.close()
+    comparisons = []
+    if task == "classification":
+        for setting in settings:
+            res = compare_best_families([m for m in models if m["setting"] == setting], len(data.classes))
+            comparisons.append({"setting": setting, **res})
+    class_counts = {c: int((data.y == i).sum()) for i, c in enumerate(data.classes)}
+    if task == "segmentation":
+        tumor = int(sum(np.any(m) for m in data.masks))
+        class_counts = {"tumor slices": tumor, "tumor-free slices": len(data.masks) - tumor}
+    notes = []
+    if any(s.get("roi") for s in settings.values()):
+        notes.append("ROI settings crop each image to its ground-truth lesion mask (+ padding): they measure "
+                     "classification of a delineated lesion, not detection.")
+    return {
+        "dataset": {"description": data.description, "n": len(data.y), "classes": data.classes,
+                    "class_counts": class_counts, "n_groups": int(np.unique(groups).size),
+                    "fingerprint": fingerprint,
+                    "split": f"group-stratified {n_splits}-fold, {group_note}, seed {seed}", "notes": notes},
+        "models": models, "comparisons": comparisons, "run": counts,
+    }

@@ -1,0 +1,284 @@
+"""Numba kernels for grey-level co-occurrence matrices (private; see ``features/glcm.py``).
+
+Layout: the kernels hold the matrices as ``(n_offsets, L, L)`` (each matrix contiguous);
+the public wrapper moves the offset axis to skimage's ``(L, L, n_dist, n_angle)``.
+
+Speed ideas: one pass over the image per offset; symmetric matrices are made by one
+in-place ``P + P.T`` per matrix; every property comes from ONE pass over each matrix that
+fills the marginals (row/column sums), the sum and difference histograms ``p_{x+y}``,
+``p_{|x-y|}``, the row dot products ``sum_j j c_ij``, ``sum c^2`` and ``sum c ln c``. Entropy
+uses integer counts: ``H = ln T - (sum c ln c) / T`` with ``c ln c`` read from a table for
+small counts, so the matrix costs no logarithms.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+#: Counts below this read ``c * ln(c)`` from a table instead of calling log.
+CLOGC_TABLE_SIZE = 4096
+_k = np.arange(CLOGC_TABLE_SIZE, dtype=np.float64)
+CLOGC_TABLE = _k * np.log(np.maximum(_k, 1.0))
+del _k
+
+#: Order of the rows returned by :func:`coprops`.
+COPROPS = (
+    "contrast",
+    "dissimilarity",
+    "homogeneity",
+    "ASM",
+    "energy",
+    "correlation",
+    "mean",
+    "variance",
+    "std",
+    "entropy",
+)
+
+_LN2 = math.log(2.0)
+#: Re-association only (no approximate reciprocals, no NaN/inf assumptions).
+_REASSOC = {"reassoc", "nsz", "contract"}
+
+
+@njit(cache=True, nogil=True)
+def glcm_counts(image, offsets, levels, mask, use_mask, symmetric):
+    """Count level pairs ``(image[r, c], image[r + dr, c + dc])`` for each ``(dr, dc)`` in ``offsets``.
+
+    ``image`` holds levels in ``[0, levels)`` (checked by the caller). With ``use_mask``, a
+    pair counts only when both pixels are True in ``mask``. Returns uint32 ``(n, L, L)``.
+    """
+    h, w = image.shape
+    n = offsets.shape[0]
+    out = np.zeros((n, levels, levels), dtype=np.uint32)
+    for k in range(n):
+        dr = offsets[k, 0]
+        dc = offsets[k, 1]
+        r0 = max(0, -dr)
+        r1 = min(h, h - dr)
+        c0 = max(0, -dc)
+        c1 = min(w, w - dc)
+        pk = out[k]
+        for r in range(r0, r1):
+            row_a = image[r]
+            row_b = image[r + dr]
+            if use_mask:
+                m_a = mask[r]
+                m_b = mask[r + dr]
+                for c in range(c0, c1):
+                    if m_a[c] and m_b[c + dc]:
+                        pk[row_a[c], row_b[c + dc]] += 1
+            else:
+                for c in range(c0, c1):
+                    pk[row_a[c], row_b[c + dc]] += 1
+        if symmetric:
+            for i in range(levels):
+                pk[i, i] = pk[i, i] + pk[i, i]
+                for j in range(i + 1, levels):
+                    s = pk[i, j] + pk[j, i]
+                    pk[i, j] = s
+                    pk[j, i] = s
+    return out
+
+
+@njit(cache=True, nogil=True, fastmath=_REASSOC)
+def _matrix_sums(pm, table):
+    """One pass over one (L, L) matrix of non-negative weights (counts or probabilities).
+
+    Returns ``rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc`` (all unnormalised).
+    Integral weights below the table size read ``c ln c`` from ``table``. The loops are
+    branch-free (or with branches that are always taken for counts) so that LLVM vectorises
+    them; re-association only reorders sums, which is exact for integer counts (float64
+    holds them exactly) and changes probabilities in the last bits only.
+    """
+    n_lev = pm.shape[0]
+    n_tab = table.shape[0]
+    rows = np.zeros(n_lev)
+    cols = np.zeros(n_lev)
+    rowdot = np.zeros(n_lev)
+    p_sum = np.zeros(2 * n_lev)
+    p_diff = np.zeros(n_lev)
+    row = np.empty(n_lev)
+    sum_c2 = 0.0
+    sum_clnc = 0.0
+    for i in range(n_lev):
+        src = pm[i]
+        rs = 0.0
+        rd = 0.0
+        s2 = 0.0
+        for j in range(n_lev):
+            cf = float(src[j])
+            row[j] = cf
+            rs += cf
+            rd += j * cf
+            s2 += cf * cf
+            cols[j] += cf
+        if rs == 0.0:
+            continue
+        rows[i] = rs
+        rowdot[i] = rd
+        sum_c2 += s2
+        ps = p_sum[i : i + n_lev]
+        for j in range(n_lev):
+            ps[j] += row[j]
+        for j in range(i):
+            p_diff[i - j] += row[j]
+        for j in range(i, n_lev):
+            p_diff[j - i] += row[j]
+        for j in range(n_lev):
+            cf = row[j]
+            ci = int(cf) if cf < n_tab else -1
+            if ci == cf:  # small integer count (0 and 1 read 0 from the table)
+                sum_clnc += table[ci]
+            elif cf > 0.0:
+                sum_clnc += cf * math.log(cf)
+    return rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc
+
+
+@njit(cache=True, nogil=True)
+def coprops(mats, table):
+    """scikit-image ``graycoprops`` properties of each matrix in ``mats`` ``(n, L, L)``.
+
+    Returns ``(n, 10)`` in the order of :data:`COPROPS`. An all-zero matrix is normalised by
+    1 (as skimage does): every property is 0 except correlation (1).
+    """
+    n = mats.shape[0]
+    n_lev = mats.shape[1]
+    out = np.zeros((n, 10))
+    for m in range(n):
+        rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _matrix_sums(mats[m], table)
+        total = rows.sum()
+        norm = total if total > 0 else 1.0
+        contrast = 0.0
+        dissim = 0.0
+        homog = 0.0
+        for k in range(n_lev):
+            contrast += k * k * p_diff[k]
+            dissim += k * p_diff[k]
+            homog += p_diff[k] / (1.0 + k * k)
+        mu_i = 0.0
+        mu_j = 0.0
+        for k in range(n_lev):
+            mu_i += k * rows[k]
+            mu_j += k * cols[k]
+        mu_i /= norm
+        mu_j /= norm
+        var_i = 0.0
+        var_j = 0.0
+        cov = 0.0
+        for k in range(n_lev):
+            var_i += rows[k] * (k - mu_i) ** 2
+            var_j += cols[k] * (k - mu_j) ** 2
+            cov += (k - mu_i) * (rowdot[k] - mu_j * rows[k])
+        var_i /= norm
+        var_j /= norm
+        cov /= norm
+        std_i = math.sqrt(var_i)
+        std_j = math.sqrt(var_j)
+        asm = sum_c2 / (norm * norm)
+        entropy = 0.0
+        if total > 0:
+            entropy = max(0.0, math.log(total) - sum_clnc / total)
+        out[m, 0] = contrast / norm
+        out[m, 1] = dissim / norm
+        out[m, 2] = homog / norm
+        out[m, 3] = asm
+        out[m, 4] = math.sqrt(asm)
+        out[m, 5] = 1.0 if (std_i < 1e-15 or std_j < 1e-15) else cov / (std_i * std_j)
+        out[m, 6] = mu_i
+        out[m, 7] = var_i
+        out[m, 8] = std_i
+        out[m, 9] = entropy
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _entropy2(p):
+    """``-sum p log2 p`` over the positive entries of a probability vector (mahotas' rule)."""
+    h = 0.0
+    for v in p:
+        if v > 0:
+            h -= v * math.log2(v)
+    return h
+
+
+@njit(cache=True, nogil=True)
+def haralick13(mats, table, x_minus_y_variance):
+    """The 13 Haralick features of each SYMMETRIC matrix in ``mats`` ``(n, L, L)``, as mahotas.
+
+    Follows ``mahotas.features.texture.haralick_features`` term by term (log2 entropies,
+    ``px`` = column sums, feature 10 = ``var(p_{|x-y|})`` over its ``L`` entries unless
+    ``x_minus_y_variance``). For symmetric matrices ``HXY1 = HXY2 = HX + HY`` exactly, which is
+    how they are computed here. Each matrix must have a positive sum (checked by the caller).
+    """
+    n = mats.shape[0]
+    n_lev = mats.shape[1]
+    out = np.zeros((n, 13))
+    for m in range(n):
+        rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _matrix_sums(mats[m], table)
+        total = rows.sum()
+        px = cols / total
+        py = rows / total
+        p_sum /= total
+        p_diff /= total
+        ux = 0.0
+        uy = 0.0
+        ex2 = 0.0
+        ey2 = 0.0
+        sij = 0.0
+        for k in range(n_lev):
+            ux += k * px[k]
+            uy += k * py[k]
+            ex2 += k * k * px[k]
+            ey2 += k * k * py[k]
+            sij += k * rowdot[k]
+        sij /= total
+        vx = ex2 - ux * ux
+        vy = ey2 - uy * uy
+        sx = math.sqrt(vx) if vx > 0 else 0.0
+        sy = math.sqrt(vy) if vy > 0 else 0.0
+        contrast = 0.0
+        idm = 0.0
+        for k in range(n_lev):
+            contrast += k * k * p_diff[k]
+            idm += p_diff[k] / (1.0 + k * k)
+        sum_avg = 0.0
+        sum_sq = 0.0
+        for k in range(2 * n_lev):
+            sum_avg += k * p_sum[k]
+            sum_sq += k * k * p_sum[k]
+        hxy = max(0.0, (math.log(total) - sum_clnc / total) / _LN2)
+        if x_minus_y_variance:
+            d1 = 0.0
+            d2 = 0.0
+            for k in range(n_lev):
+                d1 += k * p_diff[k]
+                d2 += k * k * p_diff[k]
+            diff_var = d2 - d1 * d1
+        else:
+            mean_d = p_diff.sum() / n_lev
+            diff_var = 0.0
+            for k in range(n_lev):
+                diff_var += (p_diff[k] - mean_d) ** 2
+            diff_var /= n_lev
+        hx = _entropy2(px)
+        hy = _entropy2(py)
+        hxy1 = hx + hy
+        hxy2 = hx * py.sum() + hy * px.sum()
+        hmax = max(hx, hy)
+        out[m, 0] = sum_c2 / (total * total)
+        out[m, 1] = contrast
+        out[m, 2] = 1.0 if (sx == 0.0 or sy == 0.0) else (sij - ux * uy) / (sx * sy)
+        out[m, 3] = vx
+        out[m, 4] = idm
+        out[m, 5] = sum_avg
+        out[m, 6] = sum_sq - sum_avg * sum_avg
+        out[m, 7] = _entropy2(p_sum)
+        out[m, 8] = hxy
+        out[m, 9] = diff_var
+        out[m, 10] = _entropy2(p_diff)
+        out[m, 11] = (hxy - hxy1) / hmax if hmax > 0 else hxy - hxy1
+        out[m, 12] = math.sqrt(max(0.0, 1.0 - math.exp(-2.0 * (hxy2 - hxy))))
+    return out

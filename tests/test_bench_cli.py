@@ -1,0 +1,48 @@
+"""`tumortrace bench` command line: parsing, help, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hybrid.cli import build_parser, main
+
+
+def test_parse_all_options():
+    args = build_parser().parse_args(
+        ["bench", "busi", "--data", "d", "--layout", "busi", "--out", "o", "--quick", "--seed", "3", "--config", "c.json"]
+    )
+    assert (args.suite, args.data, args.layout, args.out, args.quick, args.seed, args.config) == (
+        "busi", "d", "busi", "o", True, 3, "c.json")
+    assert callable(args.func)
+
+
+def test_parse_defaults_and_bad_layout(capsys):
+    args = build_parser().parse_args(["bench", "quick"])
+    assert (args.data, args.layout, args.out, args.quick, args.seed, args.config) == (None,) * 3 + (False, None, None)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["bench", "quick", "--layout", "zip"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["bench"], "name a SUITE"),
+        (["bench", "nosuch"], "unknown suite 'nosuch'"),
+        (["bench", "custom"], "pass --data PATH"),
+        (["bench", "speed", "--data", "x"], "no --data"),
+    ],
+)
+def test_errors_are_clear(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_config_file_names_key(tmp_path, capsys):
+    cfg = tmp_path / "mine.json"
+    cfg.write_text(json.dumps({"name": "mine", "task": "classification", "dataset": {"source": "synthetic"},
+                               "families": {"deep": {"classifiers": ["forest"]}}}))
+    assert main(["bench", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 2
+    assert "families.deep.classifiers" in capsys.readouterr().err

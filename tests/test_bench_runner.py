@@ -1,0 +1,95 @@
+"""benchmarks.runner on a tiny synthetic suite: outputs, held-out metrics, fold cache and resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from benchmarks.runner import run_suite
+
+TINY = {
+    "name": "tiny",
+    "task": "classification",
+    "seed": 0,
+    "dataset": {"source": "synthetic", "n": 16, "size": 32, "difficulty": 0.3},
+    "split": {"n_splits": 2},
+    "families": {
+        "handcrafted": {"classifiers": ["logreg"], "params": {"image_size": 32}},
+        "deep": {"classifiers": ["logreg"], "params": {"backbone": "resnet18", "weights": None, "image_size": 32}},
+    },
+    "settings": {"whole": {}},
+}
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    return out, run_suite(TINY, out=out, progress=False)
+
+
+def test_outputs_written(first_run):
+    out, results = first_run
+    for name in ("results.json", "results.csv", "report.md", "report.html"):
+        assert (out / name).is_file(), name
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["config"]["name"] == "tiny" and saved["seed"] == 0
+    for pkg in ("python", "numpy", "torch", "scikit-learn"):
+        assert pkg in saved["versions"]
+    assert {"platform", "cpu_count"} <= set(saved["machine"]) and saved["date"]
+    with open(out / "results.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 2 * 2  # (handcrafted, deep) x 2 folds
+    assert {r["family"] for r in rows} == {"handcrafted", "deep"}
+    assert results["run"] == {"computed": 4, "cached": 0}
+
+
+def test_metrics_are_held_out_only(first_run):
+    _, results = first_run
+    for m in results["models"]:
+        tested = np.concatenate([f["test_index"] for f in m["folds"]])
+        assert sorted(tested.tolist()) == list(range(16))  # each image tested exactly once
+        for f in m["folds"]:
+            assert f["n_train"] + f["n_test"] == 16
+        assert m["pooled"]["n"] == 16
+        assert m["summary"]["roc_auc"]["n"] + sum("one class" in w for w in m["warnings"]) >= 1
+    assert results["comparisons"][0]["setting"] == "whole"
+
+
+def test_rerun_reads_fold_cache(first_run):
+    out, results = first_run
+    model = results["models"][0]
+    fold_dirs = sorted((out / "folds").iterdir())
+    assert len(fold_dirs) == 2 and all(len(list(d.glob("fold*.json"))) == 2 for d in fold_dirs)
+    # mark a cached fold: a rerun must report the marked value, proving the fold was read, not recomputed
+    path = next(d for d in fold_dirs if d.name.endswith(model["key"])) / "fold0.json"
+    cached = json.loads(path.read_text())
+    cached["metrics"]["f1"] = 0.123456
+    path.write_text(json.dumps(cached))
+    again = run_suite(TINY, out=out, progress=False)
+    assert again["run"] == {"computed": 0, "cached": 4}
+    assert again["models"][0]["folds"][0]["metrics"]["f1"] == 0.123456
+
+
+def test_changed_config_gets_new_key(first_run, tmp_path):
+    out, results = first_run
+    changed = {**TINY, "families": {"handcrafted": TINY["families"]["handcrafted"]}, "seed": 1}
+    res = run_suite(changed, out=tmp_path, progress=False)
+    assert res["models"][0]["key"] != results["models"][0]["key"]
+    assert res["run"]["computed"] == 2
+
+
+def test_fold_cache_with_other_test_indices_is_ignored(first_run, tmp_path):
+    out, results = first_run
+    import shutil
+
+    shutil.copytree(out / "folds", tmp_path / "folds")
+    model = results["models"][1]
+    path = next(p for p in (tmp_path / "folds").iterdir() if p.name.endswith(model["key"])) / "fold1.json"
+    cached = json.loads(path.read_text())
+    cached["test_index"] = cached["test_index"][::-1]
+    path.write_text(json.dumps(cached))
+    res = run_suite(TINY, out=tmp_path, progress=False)
+    assert res["run"] == {"computed": 1, "cached": 3}
