@@ -21,6 +21,12 @@ the setting, the family, the classifier and its parameters. A rerun with the sam
 skips finished folds; changing any of these starts new ones. A cached fold is also
 checked against the current test indices.
 
+Shared extraction: handcrafted features and CNN embeddings do not learn from data (their
+``fit`` reads the first image's shape only), so :class:`FeatureCache` extracts them once per
+setting and every fold/classifier fits its scaler, reduction and classifier on the cached
+training rows (identical predictions; pinned by a test). Fold timings then add the measured
+extraction time per image. End-to-end CNNs are trained per fold, after the other models.
+
 Honesty rules: metrics are computed on held-out folds only; the lesion-ROI setting crops
 with the *ground-truth* mask (it measures classification of a delineated lesion, not its
 detection) and says so in the report; images with an empty mask are kept whole.
@@ -49,7 +55,7 @@ from hybrid.evaluation.classification import SCALAR_METRICS, classification_metr
 from hybrid.evaluation.summary import compare_best_families, mean_std, summarize_classification
 from hybrid.training.atomic import atomic_path
 
-__all__ = ["run_suite", "DataBundle", "load_data", "config_key", "CACHE_VERSION"]
+__all__ = ["run_suite", "DataBundle", "FeatureCache", "load_data", "config_key", "CACHE_VERSION"]
 
 #: Bump when the content of a fold cache changes meaning.
 CACHE_VERSION = 1
@@ -229,7 +235,22 @@ def _with_seed(factory: Any, params: dict[str, Any], seed: int) -> dict[str, Any
     return params
 
 
+def _pipeline_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Suite JSON -> make_pipeline keywords: ``handcrafted``/``embeddings`` dicts become extractors."""
+    out = dict(params)
+    if isinstance(out.get("handcrafted"), dict):
+        from features.handcrafted import HandcraftedFeatures
+
+        out["handcrafted"] = HandcraftedFeatures(**out["handcrafted"])
+    if isinstance(out.get("embeddings"), dict):
+        from hybrid.deep import CNNEmbeddings
+
+        out["embeddings"] = CNNEmbeddings(**out["embeddings"])
+    return out
+
+
 def _build_classifier(family: str, classifier: str, spec: dict[str, Any], seed: int) -> Any:
+    """An unfitted model: make_pipeline(family, classifier) or the family's end-to-end CNN."""
     if classifier == "cnn":
         from hybrid.models import CNNClassifier, FusedCNNClassifier
 
@@ -238,7 +259,61 @@ def _build_classifier(family: str, classifier: str, spec: dict[str, Any], seed: 
     from hybrid.models import make_pipeline
 
     params = _with_seed(make_pipeline, dict(spec.get("params", {})), seed)
-    return make_pipeline(family=family, classifier=classifier, **params)
+    return make_pipeline(family=family, classifier=classifier, **_pipeline_params(params))
+
+
+#: Extractors whose ``fit`` looks at the first image's shape only (never at labels or pixels of
+#: the training set), so their output can be computed once per setting and shared by folds.
+_DATA_INDEPENDENT_EXTRACTORS = ("HandcraftedFeatures", "CNNEmbeddings")
+
+
+class FeatureCache:
+    """Features of every image of one setting, computed once per extractor configuration.
+
+    A pipeline ``features -> scale -> ... -> clf`` whose ``features`` step is a
+    data-independent extractor (or a ``FeatureUnion`` of them) is evaluated per fold as
+    ``rest.fit(X[train])`` / ``rest.predict_proba(X[test])`` with ``X`` from this cache:
+    identical predictions, one extraction instead of one per fold and classifier. Everything
+    fitted on data (scaler, PCA, selection, classifier) is still fitted on the training fold
+    only. ``seconds_per_image`` is the measured extraction cost, used for the fold timings.
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[tuple[str, str], tuple[np.ndarray, float]] = {}
+
+    @staticmethod
+    def extractors(model: Any) -> list[Any] | None:
+        from sklearn.pipeline import FeatureUnion, Pipeline
+
+        if not isinstance(model, Pipeline) or model.steps[0][0] != "features":
+            return None
+        feats = model.steps[0][1]
+        if isinstance(feats, FeatureUnion):
+            if feats.transformer_weights:
+                return None
+            parts = [t for _, t in feats.transformer_list]
+        else:
+            parts = [feats]
+        if not all(type(t).__name__ in _DATA_INDEPENDENT_EXTRACTORS for t in parts):
+            return None
+        return parts
+
+    def features(self, setting: str, extractors: list[Any], images: list[np.ndarray]) -> tuple[np.ndarray, float]:
+        """``(X, seconds_per_image)`` for the concatenated outputs of ``extractors`` on ``images``."""
+        from sklearn.base import clone
+
+        blocks, per_image = [], 0.0
+        for ext in extractors:
+            key = (setting, f"{type(ext).__name__}:{_canonical(ext.get_params(deep=False))}")
+            if key not in self._store:
+                t0 = time.perf_counter()
+                fitted = clone(ext).fit(images[:1])
+                X = fitted.transform(images)
+                self._store[key] = (X, (time.perf_counter() - t0) / len(images))
+            X, sec = self._store[key]
+            blocks.append(X)
+            per_image += sec
+        return np.hstack(blocks), per_image
 
 
 def _full_proba(model: Any, proba: np.ndarray, n_classes: int) -> np.ndarray:
@@ -275,22 +350,42 @@ def _history_of(model: Any) -> dict[str, Any] | None:
     return hist.to_dict() if hasattr(hist, "to_dict") else hist
 
 
-def _classification_fold(model: Any, images, data: DataBundle, groups: np.ndarray, train, test,
-                         fold: int) -> dict[str, Any]:
+def _classification_fold(model: Any, images, data: DataBundle, groups: np.ndarray, train, test, fold: int,
+                         features: tuple[np.ndarray, float] | None = None) -> dict[str, Any]:
+    """Fit on ``train``, predict ``test``. With ``features`` (from :class:`FeatureCache`) the
+    pipeline's steps after ``features`` are fitted on the cached rows; timings then add the
+    measured per-image extraction cost."""
     y = data.y
-    fit_kwargs = {}
-    if "groups" in inspect.signature(model.fit).parameters:  # grouped inner validation split (CNNs)
-        fit_kwargs["groups"] = groups[train]
-    t0 = time.perf_counter()
-    model.fit([images[i] for i in train], y[train], **fit_kwargs)
-    fit_s = time.perf_counter() - t0
-    proba, timing = _timed_predict(model, [images[i] for i in test])
-    proba = _full_proba(model, np.asarray(proba, dtype=float), len(data.classes))
+    if features is not None:
+        from sklearn.pipeline import Pipeline
+
+        X, sec = features
+        rest = Pipeline(model.steps[1:])
+        t0 = time.perf_counter()
+        rest.fit(X[train], y[train])
+        fit_s = time.perf_counter() - t0 + sec * len(train)
+        t1 = time.perf_counter()
+        proba = rest.predict_proba(X[test])
+        clf_s = time.perf_counter() - t1
+        timing = {"fit_s": fit_s, "predict_s": clf_s + sec * len(test),
+                  "infer_ms_per_image": 1000 * (sec + clf_s / len(test)), "extract_images_per_s": 1 / max(sec, 1e-9)}
+        fitted = rest
+    else:
+        fit_kwargs = {}
+        if "groups" in inspect.signature(model.fit).parameters:  # grouped inner validation split (CNNs)
+            fit_kwargs["groups"] = groups[train]
+        t0 = time.perf_counter()
+        model.fit([images[i] for i in train], y[train], **fit_kwargs)
+        fit_s = time.perf_counter() - t0
+        proba, timing = _timed_predict(model, [images[i] for i in test])
+        timing["fit_s"] = fit_s
+        fitted = model
+    proba = _full_proba(fitted, np.asarray(proba, dtype=float), len(data.classes))
     metrics = classification_metrics(y[test], proba, data.classes)
     return {
         "fold": fold, "n_train": int(len(train)), "n_test": int(len(test)),
         "test_index": np.asarray(test).tolist(), "y_true": y[test].tolist(), "proba": proba.tolist(),
-        "metrics": metrics, "timing": {"fit_s": fit_s, **timing}, "history": _history_of(model),
+        "metrics": metrics, "timing": timing, "history": _history_of(model),
     }
 
 
@@ -465,9 +560,11 @@ def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool) -> dict[str, 
         for family, spec in families.items():
             for clf in (spec.get("classifiers", ["segmenter"]) if task == "classification" else ["segmenter"]):
                 jobs.append((setting, family, clf, spec))
+    jobs.sort(key=lambda job: job[2] == "cnn")  # end-to-end CNNs (slowest) last: partial runs show the rest
     models, counts = [], {"computed": 0, "cached": 0}
     bar = tqdm(total=len(jobs) * len(splits), desc=f"bench {cfg['name']}", unit="fold", disable=not progress)
     prepared: dict[str, tuple[list, list]] = {}
+    feature_cache = FeatureCache()
     for setting, family, clf, spec in jobs:
         model_spec = {k: v for k, v in spec.items() if k != "classifiers"}
         if clf != "cnn":
@@ -491,7 +588,9 @@ def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool) -> dict[str, 
                 images, masks = prepared[setting]
                 if task == "classification":
                     model = _build_classifier(family, clf, spec, seed)
-                    result = _classification_fold(model, images, data, groups, train, test, k)
+                    extractors = feature_cache.extractors(model)
+                    feats = feature_cache.features(setting, extractors, images) if extractors else None
+                    result = _classification_fold(model, images, data, groups, train, test, k, feats)
                 else:
                     fig_dir = out_dir / "figures" / "overlays" / _slug(setting, family)
                     result = _segmentation_fold(family, spec, seed, images, masks, data, groups, train, test, k,

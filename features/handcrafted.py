@@ -64,8 +64,10 @@ class HandcraftedFeatures(ImageFeatures):
     params : dict, optional
         ``{name: {param: value}}``: constructor arguments of each extractor's transformer
         (e.g. ``{"lbp": {"scales": ((8, 1),)}, "hog": {"cells_per_block": (2, 2)}}``);
-        unspecified extractors use their defaults. ``image_size``, ``channel``, ``n_jobs``
-        and ``progress`` belong to the union and are rejected here.
+        unspecified extractors use their defaults; entries for known extractors that are not in
+        ``extractors`` are ignored (handy in a grid search over ``extractors``), unknown names
+        are an error. ``image_size``, ``channel``, ``n_jobs`` and ``progress`` belong to the
+        union and are rejected here.
     image_size : int
         Side of the square every image is resampled to (default 128).
     channel : int, optional
@@ -121,9 +123,9 @@ class HandcraftedFeatures(ImageFeatures):
         if len(set(names)) != len(names):
             raise ValueError(f"extractors lists a name twice: {names}")
         params = dict(self.params or {})
-        unknown = sorted(set(params) - set(names))
+        unknown = sorted(set(params) - set(EXTRACTORS))
         if unknown:
-            raise ValueError(f"params given for {unknown}, which are not in extractors={names}")
+            raise ValueError(f"params given for unknown extractors {unknown}; choose from {list(EXTRACTORS)}")
         size = check_positive_int(self.image_size, "image_size")
         built = []
         for name in names:

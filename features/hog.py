@@ -118,15 +118,17 @@ def hog(
 
     Examples
     --------
-    >>> img = np.zeros((16, 16)); img[:, 8:] = 1.0      # one vertical edge
+    >>> img = np.zeros((16, 24)); img[:, 12:] = 1.0    # one vertical edge in the middle cells
     >>> f = hog(img, orientations=4, pixels_per_cell=(8, 8), cells_per_block=(1, 1))
-    >>> f.shape
-    (16,)
-    >>> np.round(f.reshape(4, 4), 3)                      # cells x bins; edge -> bin 0
+    >>> f.shape                                         # 2 x 3 cells, 4 bins
+    (24,)
+    >>> np.round(f.reshape(6, 4), 3)                    # horizontal gradient -> bin 0
     array([[0., 0., 0., 0.],
            [1., 0., 0., 0.],
            [0., 0., 0., 0.],
-           [1., 0., 0., 0.]])
+           [0., 0., 0., 0.],
+           [1., 0., 0., 0.],
+           [0., 0., 0., 0.]])
     """
     orientations = check_positive_int(orientations, "orientations")
     c_r, c_c = _pair(pixels_per_cell, "pixels_per_cell")

@@ -192,8 +192,8 @@ def local_binary_pattern(image: Any, P: int, R: float, method: str = "default") 
     >>> img = np.array([[5, 5, 5], [5, 9, 1], [5, 5, 5]], dtype=np.uint8)
     >>> local_binary_pattern(img, 4, 1)[1, 1]  # no neighbour >= 9
     np.float64(0.0)
-    >>> local_binary_pattern(img, 4, 1, "uniform")[1]
-    array([2., 0., 5.])
+    >>> local_binary_pattern(img, 4, 1, "uniform")[1]  # (1, 2): east is padding (0 < 1)
+    array([3., 0., 3.])
     """
     img, P, R, m = _prepare(image, P, R, method)
     ro0, ro1, co0, co1, dr, dc, interp = _neighbour_tables(P, R, *img.shape)

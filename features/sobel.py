@@ -101,7 +101,10 @@ def sobel_features(
       ``theta = atan2(dy, dx) mod 2*pi`` over ``bins`` equal sectors, bin ``k`` holding
       ``2*pi*k/bins <= theta < 2*pi*(k+1)/bins``, normalised to sum 1. ``dy`` points down
       the rows, so ``theta`` turns clockwise on screen from the +column axis: a gradient
-      to the right is bin 0, downwards is bin ``bins/4`` (for bins divisible by 4). A
+      to the right is bin 0, downwards is bin ``bins/4`` (for bins divisible by 4). The
+      sector is decided by the sign of cross products with the sector edges, so a direction
+      exactly on an edge (integer images: ``dx == dy``, ``dx == 0`` ...) goes to the upper
+      sector; float images whose gradients tie only up to rounding may fall either side. A
       constant image has no direction: its histogram is all zeros (and every other
       feature 0).
 

@@ -200,7 +200,9 @@ def build_app(models: DemoModels, *, examples: list[str] | None = None):
         try:
             image = read_image(file_path)
         except Exception as exc:  # shown in the page; the server keeps serving
-            raise gr.Error(f"Could not read the upload as an image: {exc}") from exc
+            name = Path(file_path).name
+            reason = str(exc).replace(str(file_path), name)
+            raise gr.Error(f"Could not read the upload {name!r} as an image: {reason}") from exc
         try:
             result = classify(models, model_name, image)
         except Exception as exc:

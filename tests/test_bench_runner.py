@@ -17,8 +17,9 @@ TINY = {
     "dataset": {"source": "synthetic", "n": 16, "size": 32, "difficulty": 0.3},
     "split": {"n_splits": 2},
     "families": {
-        "handcrafted": {"classifiers": ["logreg"], "params": {"image_size": 32}},
-        "deep": {"classifiers": ["logreg"], "params": {"backbone": "resnet18", "weights": None, "image_size": 32}},
+        "handcrafted": {"classifiers": ["logreg"], "params": {"handcrafted": {"image_size": 32}}},
+        "deep": {"classifiers": ["logreg"],
+                 "params": {"embeddings": {"backbone": "resnet18", "weights": None, "image_size": 32}}},
     },
     "settings": {"whole": {}},
 }
@@ -93,3 +94,27 @@ def test_fold_cache_with_other_test_indices_is_ignored(first_run, tmp_path):
     path.write_text(json.dumps(cached))
     res = run_suite(TINY, out=tmp_path, progress=False)
     assert res["run"] == {"computed": 1, "cached": 3}
+
+
+def test_feature_cache_gives_the_pipelines_own_predictions():
+    """Sharing extraction across folds (FeatureCache) must not change any prediction."""
+    from benchmarks.runner import FeatureCache, _build_classifier
+    from hybrid.data.synthetic import make_phantoms
+
+    ph = make_phantoms(12, size=32, seed=3)
+    y = np.tile([0, 1], 6)
+    train, test = np.arange(8), np.arange(8, 12)
+    spec = {"params": {"handcrafted": {"image_size": 32, "extractors": ["hog", "lbp"]},
+                       "embeddings": {"image_size": 32}}}
+    plain = _build_classifier("fused", "logreg", spec, seed=0)
+    plain.fit([ph.images[i] for i in train], y[train])
+    expected = plain.predict_proba([ph.images[i] for i in test])
+    model = _build_classifier("fused", "logreg", spec, seed=0)
+    cache = FeatureCache()
+    extractors = cache.extractors(model)
+    assert [type(e).__name__ for e in extractors] == ["HandcraftedFeatures", "CNNEmbeddings"]
+    X, _ = cache.features("whole", extractors, ph.images)
+    from sklearn.pipeline import Pipeline
+
+    rest = Pipeline(model.steps[1:]).fit(X[train], y[train])
+    np.testing.assert_allclose(rest.predict_proba(X[test]), expected, rtol=1e-6, atol=1e-9)

@@ -200,6 +200,24 @@ def test_orphan_mask_reported(folder_ds):
     assert len(ds) == 6 and len(ds.unreadable) == 1
 
 
+def test_lgg_slice_without_mask(tmp_path):
+    root = _write_lgg(tmp_path / "lgg", patients=2, slices=3)
+    gone = root / "TCGA_XX_0001_20000101" / "TCGA_XX_0001_20000101_2_mask.tif"
+    gone.unlink()
+    with pytest.raises(DataError, match="TCGA_XX_0001_20000101_2.tif: slice without its mask"):
+        load_dataset(root, progress=False)
+    with pytest.warns(UserWarning, match="_2.tif"):
+        assert len(load_dataset(root, on_error="skip", progress=False)) == 5
+
+
+def test_csv_single_class(tmp_path):
+    _save(tmp_path / "a.png", _img())
+    m = tmp_path / "one.csv"
+    m.write_text("path,label\na.png,tumor\n")
+    with pytest.raises(DataError, match="one.csv: manifest has 1 distinct label"):
+        load_dataset(m)
+
+
 def test_csv_missing_column_and_file(tmp_path):
     m = tmp_path / "m.csv"
     m.write_text("file,label\na.png,x\n")
@@ -229,7 +247,8 @@ def test_busi_real_counts(busi_dir):
     assert scan.layout == "busi" and not scan.problems
     assert (labels.count("benign"), labels.count("malignant"), labels.count("normal")) == (437, 210, 133)
     assert sum(1 for r in scan.records if r.mask_paths) == 780
-    assert sum(1 for r in scan.records if len(r.mask_paths) > 1) == 17  # 17 files *_mask_1.png (one image also has _mask_2)
+    # the folder holds 17 files "*_mask_1.png" and one "*_mask_2.png" (on one of those 17 images)
+    assert sum(1 for r in scan.records if len(r.mask_paths) > 1) == 17
     assert max(len(r.mask_paths) for r in scan.records) == 3
 
 

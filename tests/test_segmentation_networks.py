@@ -11,10 +11,19 @@ from hybrid.segmentation.blocks import pad_to_multiple
 NETS = [UNet, ResUNet]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    # Tiny networks: one thread avoids thread-pool overhead on a shared 2-core machine.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.mark.parametrize("net_cls", NETS)
-@pytest.mark.parametrize("in_channels", [1, 3])
-@pytest.mark.parametrize("depth", [2, 3, 4])
-@pytest.mark.parametrize("hw", [(32, 32), (33, 47), (17, 64)])
+@pytest.mark.parametrize("in_channels, depth, hw", [
+    (1, 2, (32, 32)), (3, 2, (33, 47)), (1, 3, (17, 64)), (3, 3, (32, 32)), (1, 4, (33, 47)), (3, 4, (17, 20)),
+])
 def test_forward_shape(net_cls, in_channels, depth, hw):
     net = net_cls(in_channels=in_channels, out_channels=1, base_channels=4, depth=depth).eval()
     with torch.no_grad():

@@ -81,7 +81,7 @@ class EpochLog(Callback):
 @pytest.mark.parametrize("recipe", [dict(optimizer="sgd", schedule="step", step_size=2, lr=0.05),
                                     dict(optimizer="adamw", schedule="cosine", lr=0.01)])
 def test_resume_after_kill_matches_uninterrupted_run(tmp_path, recipe):
-    common = dict(epochs=4, batch_size=5, seed=3, monitor="val_roc_auc", monitor_mode="max", **recipe)
+    common = dict(epochs=3, batch_size=5, seed=3, monitor="val_roc_auc", monitor_mode="max", **recipe)
     train, val = datasets()
     full_model = fresh_model(0)
     full = Trainer(TrainConfig(checkpoint_dir=tmp_path / "full", **common)).fit(full_model, train, val,
@@ -89,18 +89,18 @@ def test_resume_after_kill_matches_uninterrupted_run(tmp_path, recipe):
 
     killed_dir = tmp_path / "killed"
     with pytest.raises(KeyboardInterrupt):
-        Trainer(TrainConfig(checkpoint_dir=killed_dir, **common), callbacks=[KillAt(3, 2)]).fit(
+        Trainer(TrainConfig(checkpoint_dir=killed_dir, **common), callbacks=[KillAt(2, 2)]).fit(
             fresh_model(0), train, val, ClassificationTask())
-    assert load_checkpoint(killed_dir / "last.pt")["epoch"] == 2  # the kill happened mid-epoch 3
+    assert load_checkpoint(killed_dir / "last.pt")["epoch"] == 1  # the kill happened mid-epoch 2
 
     log = EpochLog()
     resumed_model = fresh_model(123)  # a different initialisation: everything must come from last.pt
     resumed = Trainer(TrainConfig(checkpoint_dir=killed_dir, resume=True, **common), callbacks=[log]).fit(
         resumed_model, train, val, ClassificationTask())
 
-    assert log.started == [3, 4]
+    assert log.started == [2, 3]
     assert resumed == full
-    assert len(full) == 4
+    assert len(full) == 3
     for key, value in full_model.state_dict().items():  # best weights restored in both
         assert torch.equal(value, resumed_model.state_dict()[key]), key
     last_full = load_checkpoint(tmp_path / "full" / "last.pt")

@@ -52,7 +52,8 @@ def glcm_counts(image, offsets, levels, mask, use_mask, symmetric):
     """
     h, w = image.shape
     n = offsets.shape[0]
-    out = np.zeros((n, levels, levels), dtype=np.uint32)
+    n_lev = levels
+    out = np.zeros((n, n_lev * n_lev), dtype=np.uint32)
     for k in range(n):
         dr = offsets[k, 0]
         dc = offsets[k, 1]
@@ -62,85 +63,176 @@ def glcm_counts(image, offsets, levels, mask, use_mask, symmetric):
         c1 = min(w, w - dc)
         pk = out[k]
         for r in range(r0, r1):
-            row_a = image[r]
-            row_b = image[r + dr]
+            a = image[r, c0:c1]
+            b = image[r + dr, c0 + dc : c1 + dc]
             if use_mask:
-                m_a = mask[r]
-                m_b = mask[r + dr]
-                for c in range(c0, c1):
-                    if m_a[c] and m_b[c + dc]:
-                        pk[row_a[c], row_b[c + dc]] += 1
+                ma = mask[r, c0:c1]
+                mb = mask[r + dr, c0 + dc : c1 + dc]
+                for c in range(c1 - c0):
+                    if ma[c] and mb[c]:
+                        pk[np.intp(a[c]) * n_lev + np.intp(b[c])] += 1
             else:
-                for c in range(c0, c1):
-                    pk[row_a[c], row_b[c + dc]] += 1
+                for c in range(c1 - c0):
+                    pk[np.intp(a[c]) * n_lev + np.intp(b[c])] += 1
         if symmetric:
-            for i in range(levels):
-                pk[i, i] = pk[i, i] + pk[i, i]
-                for j in range(i + 1, levels):
-                    s = pk[i, j] + pk[j, i]
-                    pk[i, j] = s
-                    pk[j, i] = s
-    return out
+            _add_transpose(pk, n_lev)
+    return out.reshape(n, n_lev, n_lev)
+
+
+@njit(cache=True, nogil=True)
+def _add_transpose(pk, n_lev):
+    """In place ``P <- P + P.T`` for a flat (L*L) matrix, in 32x32 tiles (cache friendly)."""
+    tile = 32
+    for bi in range(0, n_lev, tile):
+        ie = min(bi + tile, n_lev)
+        for bj in range(bi, n_lev, tile):
+            je = min(bj + tile, n_lev)
+            for i in range(bi, ie):
+                if bj == bi:
+                    pk[i * n_lev + i] *= 2
+                    jstart = i + 1
+                else:
+                    jstart = bj
+                for j in range(jstart, je):
+                    s = pk[i * n_lev + j] + pk[j * n_lev + i]
+                    pk[i * n_lev + j] = s
+                    pk[j * n_lev + i] = s
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOC)
-def _matrix_sums(pm, table):
+def _row_terms(seg, table, integral):
+    """``(sum c^2, sum c ln c)`` over a 1-D run of weights (``0 ln 0 = 0``).
+
+    ``integral``: the weights are integer counts; ``c ln c`` is read from ``table``
+    (branch-free gather), counts beyond the table are corrected with a real log.
+    """
+    n_tab = table.shape[0]
+    s2 = 0.0
+    clnc = 0.0
+    if integral:
+        last = n_tab - 1
+        big = False
+        for j in range(seg.shape[0]):
+            c = np.int64(seg[j])
+            s2 += float(c) * float(c)
+            clnc += table[min(c, last)]
+            big |= c > last
+        if big:
+            for j in range(seg.shape[0]):
+                c = np.int64(seg[j])
+                if c > last:
+                    clnc += c * math.log(c) - table[last]
+    else:
+        for j in range(seg.shape[0]):
+            cf = float(seg[j])
+            s2 += cf * cf
+            if cf > 0.0:
+                clnc += cf * math.log(cf)
+    return s2, clnc
+
+
+@njit(cache=True, nogil=True, fastmath=_REASSOC)
+def _matrix_sums(pm, table, integral):
     """One pass over one (L, L) matrix of non-negative weights (counts or probabilities).
 
-    Returns ``rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc`` (all unnormalised).
-    Integral weights below the table size read ``c ln c`` from ``table``. The loops are
-    branch-free (or with branches that are always taken for counts) so that LLVM vectorises
-    them; re-association only reorders sums, which is exact for integer counts (float64
-    holds them exactly) and changes probabilities in the last bits only.
+    Returns ``rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc`` (all unnormalised):
+    row/column sums, ``rowdot[i] = sum_j j w_ij``, the histograms of ``i + j`` and ``|i - j|``,
+    ``sum w^2`` and ``sum w ln w``. Each inner loop has a single store target so that LLVM
+    vectorises it; re-association only reorders sums (exact for integer counts, which
+    float64 holds exactly; last-bit changes for probabilities).
     """
     n_lev = pm.shape[0]
-    n_tab = table.shape[0]
     rows = np.zeros(n_lev)
     cols = np.zeros(n_lev)
     rowdot = np.zeros(n_lev)
     p_sum = np.zeros(2 * n_lev)
     p_diff = np.zeros(n_lev)
-    row = np.empty(n_lev)
     sum_c2 = 0.0
     sum_clnc = 0.0
     for i in range(n_lev):
         src = pm[i]
         rs = 0.0
         rd = 0.0
-        s2 = 0.0
         for j in range(n_lev):
             cf = float(src[j])
-            row[j] = cf
             rs += cf
             rd += j * cf
-            s2 += cf * cf
-            cols[j] += cf
         if rs == 0.0:
             continue
         rows[i] = rs
         rowdot[i] = rd
-        sum_c2 += s2
+        for j in range(n_lev):
+            cols[j] += float(src[j])
         ps = p_sum[i : i + n_lev]
         for j in range(n_lev):
-            ps[j] += row[j]
+            ps[j] += float(src[j])
         for j in range(i):
-            p_diff[i - j] += row[j]
-        for j in range(i, n_lev):
-            p_diff[j - i] += row[j]
-        for j in range(n_lev):
-            cf = row[j]
-            ci = int(cf) if cf < n_tab else -1
-            if ci == cf:  # small integer count (0 and 1 read 0 from the table)
-                sum_clnc += table[ci]
-            elif cf > 0.0:
-                sum_clnc += cf * math.log(cf)
+            p_diff[i - j] += float(src[j])
+        up = src[i:]
+        for j in range(n_lev - i):
+            p_diff[j] += float(up[j])
+        s2, clnc = _row_terms(src, table, integral)
+        sum_c2 += s2
+        sum_clnc += clnc
     return rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc
 
 
+@njit(cache=True, nogil=True, fastmath=_REASSOC)
+def _matrix_sums_symmetric(pm, table):
+    """:func:`_matrix_sums` for a SYMMETRIC matrix of integer COUNTS.
+
+    Row sums come from full rows (cheap vectorised reductions); the histograms, ``sum c^2``
+    and ``sum c ln c`` read only the upper triangle and double the off-diagonal part.
+    """
+    n_lev = pm.shape[0]
+    rows = np.zeros(n_lev)
+    rowdot = np.zeros(n_lev)
+    p_sum = np.zeros(2 * n_lev)
+    p_diff = np.zeros(n_lev)
+    sum_c2 = 0.0
+    sum_clnc = 0.0
+    for i in range(n_lev):
+        src = pm[i]
+        rs = 0.0
+        rd = 0.0
+        for j in range(n_lev):
+            cf = float(src[j])
+            rs += cf
+            rd += j * cf
+        if rs == 0.0:
+            continue
+        rows[i] = rs
+        rowdot[i] = rd
+        up = src[i:]
+        n_up = n_lev - i
+        ps = p_sum[2 * i : 2 * i + n_up]
+        for j in range(n_up):
+            ps[j] += 2.0 * float(up[j])
+        for j in range(n_up):
+            p_diff[j] += 2.0 * float(up[j])
+        diag = float(up[0])
+        p_sum[2 * i] -= diag
+        p_diff[0] -= diag
+        s2, clnc = _row_terms(up, table, True)
+        d2, dclnc = _row_terms(up[:1], table, True)
+        sum_c2 += 2.0 * s2 - d2
+        sum_clnc += 2.0 * clnc - dclnc
+    return rows, rows.copy(), rowdot, p_sum, p_diff, sum_c2, sum_clnc
+
+
 @njit(cache=True, nogil=True)
-def coprops(mats, table):
+def _sums(pm, table, symmetric, integral):
+    if symmetric and integral:
+        return _matrix_sums_symmetric(pm, table)
+    return _matrix_sums(pm, table, integral)
+
+
+@njit(cache=True, nogil=True)
+def coprops(mats, table, symmetric, integral):
     """scikit-image ``graycoprops`` properties of each matrix in ``mats`` ``(n, L, L)``.
 
+    ``integral``: the matrices hold integer counts (table entropy); ``symmetric``: they
+    are symmetric (with ``integral``, only the upper triangles are read).
     Returns ``(n, 10)`` in the order of :data:`COPROPS`. An all-zero matrix is normalised by
     1 (as skimage does): every property is 0 except correlation (1).
     """
@@ -148,7 +240,7 @@ def coprops(mats, table):
     n_lev = mats.shape[1]
     out = np.zeros((n, 10))
     for m in range(n):
-        rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _matrix_sums(mats[m], table)
+        rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _sums(mats[m], table, symmetric, integral)
         total = rows.sum()
         norm = total if total > 0 else 1.0
         contrast = 0.0
@@ -217,7 +309,7 @@ def haralick13(mats, table, x_minus_y_variance):
     n_lev = mats.shape[1]
     out = np.zeros((n, 13))
     for m in range(n):
-        rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _matrix_sums(mats[m], table)
+        rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _matrix_sums_symmetric(mats[m], table)
         total = rows.sum()
         px = cols / total
         py = rows / total

@@ -28,6 +28,15 @@ LUT_MAX_P = 16
 
 
 @njit(cache=True, nogil=True)
+def _popcount(x):
+    """Number of set bits of a non-negative integer below 2**32 (SWAR)."""
+    x = x - ((x >> 1) & 0x55555555)
+    x = (x & 0x33333333) + ((x >> 2) & 0x33333333)
+    x = (x + (x >> 4)) & 0x0F0F0F0F
+    return ((x * 0x01010101) & 0xFFFFFFFF) >> 24
+
+
+@njit(cache=True, nogil=True)
 def map_pattern(code, P, method):
     """Map a raw P-bit pattern (bit i = neighbour i) to the code of ``method`` (skimage rules)."""
     if method == DEFAULT:
@@ -42,23 +51,18 @@ def map_pattern(code, P, method):
         return best
     # uniform / nri_uniform: transitions counted over i = 0..P-2 (not circular; for
     # "<= 2" this is equivalent to the circular count, which is always even).
-    changes = 0
-    for i in range(P - 1):
-        changes += ((code >> i) & 1) != ((code >> (i + 1)) & 1)
-    n_ones = 0
+    changes = _popcount((code ^ (code >> 1)) & ((1 << (P - 1)) - 1))
+    n_ones = _popcount(code)
+    if method == UNIFORM:
+        return n_ones if changes <= 2 else P + 1
     first_one = -1
     first_zero = -1
     for i in range(P):
         if (code >> i) & 1:
-            n_ones += 1
             if first_one == -1:
                 first_one = i
         elif first_zero == -1:
             first_zero = i
-    if method == UNIFORM:
-        if changes <= 2:
-            return n_ones
-        return P + 1
     # NRI_UNIFORM
     if changes > 2:
         return P * (P - 1) + 2
@@ -115,34 +119,33 @@ def _pixel_border(img, r, c, P, ro0, ro1, co0, co1, dr_row, dc, interp):
 
 
 @njit(cache=True, nogil=True)
-def _row_patterns(img, r, P, ro0, ro1, co0, co1, dr_row, dc, interp, c_lo, c_hi, row_ok, codes, s, ss, want_var):
-    """Fill ``codes[c]`` (raw patterns) and, if ``want_var``, ``s``/``ss`` for row ``r``."""
+def _border_pixels(img, r, c_from, c_to, P, ro0, ro1, co0, co1, dr_row, dc, interp, codes, s, ss):
+    for c in range(c_from, c_to):
+        code, a, b = _pixel_border(img, r, c, P, ro0, ro1, co0, co1, dr_row, dc, interp)
+        codes[c] = code
+        s[c] = a
+        ss[c] = b
+
+
+@njit(cache=True, nogil=True)
+def _row_codes(img, r, P, ro0, ro1, co0, co1, dr_row, dc, interp, c_lo, c_hi, row_ok, codes, s, ss):
+    """Raw patterns of row ``r`` into ``codes`` (``s``/``ss``: scratch for the border pixels)."""
     cols = img.shape[1]
-    if not row_ok:
-        c_lo = 0
-        c_hi = 0
-    for c in range(cols):
-        if c < c_lo or c >= c_hi:
-            code, a, b = _pixel_border(img, r, c, P, ro0, ro1, co0, co1, dr_row, dc, interp)
-            codes[c] = code
-            s[c] = a
-            ss[c] = b
-    if c_hi <= c_lo:
+    if not row_ok or c_hi <= c_lo:
+        _border_pixels(img, r, 0, cols, P, ro0, ro1, co0, co1, dr_row, dc, interp, codes, s, ss)
         return
-    for c in range(c_lo, c_hi):
-        codes[c] = 0
-        s[c] = 0.0
-        ss[c] = 0.0
+    _border_pixels(img, r, 0, c_lo, P, ro0, ro1, co0, co1, dr_row, dc, interp, codes, s, ss)
+    _border_pixels(img, r, c_hi, cols, P, ro0, ro1, co0, co1, dr_row, dc, interp, codes, s, ss)
     # Slices starting at the first interior column: loop indices j >= 0 let LLVM drop
-    # Numba's negative-index wraparound and vectorise.
+    # Numba's negative-index wraparound and vectorise over columns.
     n = c_hi - c_lo
     centre = img[r, c_lo:c_hi]
     code_v = codes[c_lo:c_hi]
-    s_v = s[c_lo:c_hi]
-    ss_v = ss[c_lo:c_hi]
+    for j in range(n):
+        code_v[j] = 0
+    zero = np.int32(0)
     for i in range(P):
         bit = np.int32(1) << np.int32(i)
-        zero = np.int32(0)
         r0 = r + ro0[i]
         tl = img[r0, c_lo + co0[i] : c_hi + co0[i]]
         if interp[i]:
@@ -153,27 +156,53 @@ def _row_patterns(img, r, P, ro0, ro1, co0, co1, dr_row, dc, interp, c_lo, c_hi,
             a = dr_row[i]
             oma = 1.0 - a
             b_v = dc[i, c_lo:c_hi]
-            if want_var:
-                for j in range(n):
-                    b = b_v[j]
-                    omb = 1.0 - b
-                    v = oma * (omb * tl[j] + b * tr[j]) + a * (omb * bl[j] + b * br[j])
-                    s_v[j] += v
-                    ss_v[j] += v * v
-            else:
-                for j in range(n):
-                    b = b_v[j]
-                    omb = 1.0 - b
-                    v = oma * (omb * tl[j] + b * tr[j]) + a * (omb * bl[j] + b * br[j])
-                    code_v[j] |= bit if v - centre[j] >= 0.0 else zero
-        elif want_var:
             for j in range(n):
-                v = tl[j]
+                b = b_v[j]
+                omb = 1.0 - b
+                v = oma * (omb * tl[j] + b * tr[j]) + a * (omb * bl[j] + b * br[j])
+                code_v[j] |= bit if v - centre[j] >= 0.0 else zero
+        else:
+            for j in range(n):
+                code_v[j] |= bit if tl[j] - centre[j] >= 0.0 else zero
+
+
+@njit(cache=True, nogil=True)
+def _row_sums(img, r, P, ro0, ro1, co0, co1, dr_row, dc, interp, c_lo, c_hi, row_ok, codes, s, ss):
+    """Sum ``s`` and sum of squares ``ss`` of the P neighbour values of row ``r`` (for VAR)."""
+    cols = img.shape[1]
+    if not row_ok or c_hi <= c_lo:
+        _border_pixels(img, r, 0, cols, P, ro0, ro1, co0, co1, dr_row, dc, interp, codes, s, ss)
+        return
+    _border_pixels(img, r, 0, c_lo, P, ro0, ro1, co0, co1, dr_row, dc, interp, codes, s, ss)
+    _border_pixels(img, r, c_hi, cols, P, ro0, ro1, co0, co1, dr_row, dc, interp, codes, s, ss)
+    n = c_hi - c_lo
+    s_v = s[c_lo:c_hi]
+    ss_v = ss[c_lo:c_hi]
+    for j in range(n):
+        s_v[j] = 0.0
+        ss_v[j] = 0.0
+    for i in range(P):
+        r0 = r + ro0[i]
+        tl = img[r0, c_lo + co0[i] : c_hi + co0[i]]
+        if interp[i]:
+            r1 = r + ro1[i]
+            tr = img[r0, c_lo + co1[i] : c_hi + co1[i]]
+            bl = img[r1, c_lo + co0[i] : c_hi + co0[i]]
+            br = img[r1, c_lo + co1[i] : c_hi + co1[i]]
+            a = dr_row[i]
+            oma = 1.0 - a
+            b_v = dc[i, c_lo:c_hi]
+            for j in range(n):
+                b = b_v[j]
+                omb = 1.0 - b
+                v = oma * (omb * tl[j] + b * tr[j]) + a * (omb * bl[j] + b * br[j])
                 s_v[j] += v
                 ss_v[j] += v * v
         else:
             for j in range(n):
-                code_v[j] |= bit if tl[j] - centre[j] >= 0.0 else zero
+                v = tl[j]
+                s_v[j] += v
+                ss_v[j] += v * v
 
 
 @njit(cache=True, nogil=True)
@@ -198,7 +227,10 @@ def lbp_image(img, P, method, ro0, ro1, co0, co1, dr, dc, interp, lut, use_lut):
     want_var = method == VAR
     for r in range(rows):
         row_ok = r >= r_lo and r < r_hi
-        _row_patterns(img, r, P, ro0, ro1, co0, co1, dr[r], dc, interp, c_lo, c_hi, row_ok, codes, s, ss, want_var)
+        if want_var:
+            _row_sums(img, r, P, ro0, ro1, co0, co1, dr[r], dc, interp, c_lo, c_hi, row_ok, codes, s, ss)
+        else:
+            _row_codes(img, r, P, ro0, ro1, co0, co1, dr[r], dc, interp, c_lo, c_hi, row_ok, codes, s, ss)
         if want_var:
             for c in range(cols):
                 var = (ss[c] - (s[c] * s[c]) / P) / P
@@ -216,7 +248,10 @@ def lbp_image(img, P, method, ro0, ro1, co0, co1, dr, dc, interp, lut, use_lut):
 def lbp_counts(img, P, method, ro0, ro1, co0, co1, dr, dc, interp, lut, use_lut, n_bins, mask, use_mask):
     """Histogram counts of the codes (code and count fused; no code image is stored)."""
     rows, cols = img.shape
-    counts = np.zeros((4, n_bins), dtype=np.int64)
+    counts = np.zeros(n_bins, dtype=np.int64)
+    # P <= LUT_MAX_P: count raw patterns, fold them through the table at the end (no
+    # per-pixel lookup); larger P: map every pixel.
+    raw = np.zeros((1 << P) if use_lut else 1, dtype=np.int64)
     codes = np.empty(cols, dtype=np.int32)
     s = np.empty(cols, dtype=np.float64)
     ss = np.empty(cols, dtype=np.float64)
@@ -231,14 +266,20 @@ def lbp_counts(img, P, method, ro0, ro1, co0, co1, dr, dc, interp, lut, use_lut,
             if not any_in:
                 continue
         row_ok = r >= r_lo and r < r_hi
-        _row_patterns(img, r, P, ro0, ro1, co0, co1, dr[r], dc, interp, c_lo, c_hi, row_ok, codes, s, ss, False)
-        for c in range(cols):
-            if use_mask and not mask[r, c]:
-                continue
-            if use_lut:
-                code = lut[codes[c]]
+        _row_codes(img, r, P, ro0, ro1, co0, co1, dr[r], dc, interp, c_lo, c_hi, row_ok, codes, s, ss)
+        if use_lut:
+            if use_mask:
+                for c in range(cols):
+                    if mask[r, c]:
+                        raw[codes[c]] += 1
             else:
-                code = map_pattern(codes[c], P, method)
-            # four interleaved sub-histograms break the store-to-load chain on hot bins
-            counts[c & 3, code] += 1
-    return counts.sum(axis=0)
+                for c in range(cols):
+                    raw[codes[c]] += 1
+        else:
+            for c in range(cols):
+                if not use_mask or mask[r, c]:
+                    counts[map_pattern(codes[c], P, method)] += 1
+    if use_lut:
+        for k in range(raw.shape[0]):
+            counts[lut[k]] += raw[k]
+    return counts

@@ -65,21 +65,21 @@ def sobel_summary(image, scale, n_bins, threshold):
     h, w = image.shape
     rp, rn = _neighbours(h)
     cp, cn = _neighbours(w)
-    # boundary k (1 <= k < n): direction at angle 2*pi*k/n, or that angle minus pi when
-    # it lies in the lower half plane (compared against the vector turned by pi)
-    cos_b = np.empty(n_bins)
-    sin_b = np.empty(n_bins)
-    lower = np.zeros(n_bins, dtype=np.bool_)
-    n_upto_pi = 0  # boundaries with angle <= pi
-    for k in range(1, n_bins):
-        if 2 * k > n_bins:
-            lower[k] = True
-            ang = 2.0 * math.pi * k / n_bins - math.pi
-        else:
-            ang = 2.0 * math.pi * k / n_bins
-            n_upto_pi += 1
-        cos_b[k] = math.cos(ang)
-        sin_b[k] = math.sin(ang)
+    # Sector edges 2*pi*k/n, 1 <= k < n. Edges in (0, pi) are tested against vectors of the
+    # upper half plane; edges in (pi, 2*pi), turned by pi, against lower vectors turned by pi.
+    n_up = (n_bins - 1) // 2  # k with 2k < n
+    n_upto_pi = n_bins // 2  # k with 2k <= n
+    n_lo = n_bins - 1 - n_upto_pi  # k with 2k > n
+    up = np.empty((max(n_up, 1), 2))
+    lo = np.empty((max(n_lo, 1), 2))
+    for j in range(n_up):
+        ang = 2.0 * math.pi * (j + 1) / n_bins
+        up[j, 0] = math.cos(ang)
+        up[j, 1] = math.sin(ang)
+    for j in range(n_lo):
+        ang = 2.0 * math.pi * (n_upto_pi + 1 + j) / n_bins - math.pi
+        lo[j, 0] = math.cos(ang)
+        lo[j, 1] = math.sin(ang)
     mag = np.empty(h * w)
     hist = np.zeros(n_bins)
     n_edges = 0
@@ -90,20 +90,57 @@ def sobel_summary(image, scale, n_bins, threshold):
             m = math.sqrt(dx * dx + dy * dy) / scale
             mag[i] = m
             i += 1
-            if m > threshold:
-                n_edges += 1
+            n_edges += m > threshold
             if m == 0.0:
                 continue
-            upper = dy > 0.0 or (dy == 0.0 and dx > 0.0)  # theta in [0, pi)
-            b = 0
-            if upper:
-                for k in range(1, n_bins):
-                    if 2 * k < n_bins and dy * cos_b[k] - dx * sin_b[k] >= 0.0:
-                        b += 1
-            else:  # theta in [pi, 2*pi): turn by pi
+            if dy > 0.0 or (dy == 0.0 and dx > 0.0):  # theta in [0, pi)
+                b = 0
+                for j in range(n_up):
+                    b += dy * up[j, 0] - dx * up[j, 1] >= 0.0
+            else:  # theta in [pi, 2*pi): turn the vector by pi
                 b = n_upto_pi
-                for k in range(1, n_bins):
-                    if lower[k] and -dy * cos_b[k] + dx * sin_b[k] >= 0.0:
-                        b += 1
+                for j in range(n_lo):
+                    b += dx * lo[j, 1] - dy * lo[j, 0] >= 0.0
             hist[b] += m
     return mag, n_edges, hist
+
+
+@njit(cache=True, nogil=True)
+def values_at_ranks(values, ranks):
+    """``np.sort(values)[ranks]`` in O(n): bucket the values by a monotone map of their range,
+    then sort only the buckets that hold a requested rank. ``ranks`` must be sorted."""
+    n = values.size
+    out = np.empty(ranks.size)
+    mn = values.min()
+    mx = values.max()
+    if mn == mx:
+        out[:] = mn
+        return out
+    n_buckets = max(1, n // 16)
+    scale = n_buckets / (mx - mn)
+    counts = np.zeros(n_buckets + 1, dtype=np.intp)
+    for v in values:
+        counts[min(int((v - mn) * scale), n_buckets - 1) + 1] += 1
+    for b in range(n_buckets):  # counts[b] becomes the first sorted position of bucket b
+        counts[b + 1] += counts[b]
+    bucket_of_rank = np.empty(ranks.size, dtype=np.intp)
+    needed = np.zeros(n_buckets, dtype=np.bool_)
+    b = 0
+    for t in range(ranks.size):
+        while counts[b + 1] <= ranks[t]:
+            b += 1
+        bucket_of_rank[t] = b
+        needed[b] = True
+    fill = counts.copy()
+    gathered = np.empty(n)
+    for v in values:
+        k = min(int((v - mn) * scale), n_buckets - 1)
+        if needed[k]:
+            gathered[fill[k]] = v
+            fill[k] += 1
+    for k in range(n_buckets):
+        if needed[k]:
+            gathered[counts[k] : counts[k + 1]] = np.sort(gathered[counts[k] : counts[k + 1]])
+    for t in range(ranks.size):
+        out[t] = gathered[ranks[t]]
+    return out

@@ -17,11 +17,11 @@ import warnings
 
 def _check(args) -> int:
     from hybrid.data import load_dataset
-    from hybrid.data.splits import DEFAULT_MAX_DISTANCE
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # skipped files are listed in the summary
         ds = load_dataset(args.path, layout=args.layout, on_error="skip", max_distance=args.max_distance,
+                          duplicates={"auto": "auto", "on": True, "off": False}[args.duplicates],
                           progress=not args.no_progress)
     summary = ds.summary()
     if args.json:
@@ -34,8 +34,8 @@ def _check(args) -> int:
         if "n_positive" in summary:
             print(f"  tumor-positive slices: {summary['n_positive']}")
         print(f"  images with masks: {summary['n_masks']}")
-        print(f"  groups: {summary['n_groups']} ({summary['n_duplicate_groups']} near-duplicate groups, "
-              f"pHash distance <= {args.max_distance if args.max_distance is not None else DEFAULT_MAX_DISTANCE})")
+        print(f"  groups: {summary['n_groups']} ({summary['n_duplicate_groups']} near-duplicate groups; "
+              f"near-duplicates {ds.duplicate_rule})")
         print(f"  unreadable files: {len(summary['unreadable'])}")
         for bad in summary["unreadable"]:
             print(f"    {bad['error']}")
@@ -68,6 +68,8 @@ def register(sub) -> None:
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.add_argument("--max-distance", type=int, default=DEFAULT_MAX_DISTANCE,
                    help=f"pHash Hamming distance linking near-duplicates (default {DEFAULT_MAX_DISTANCE})")
+    c.add_argument("--duplicates", default="auto", choices=("auto", "on", "off"),
+                   help="merge near-duplicates into groups (auto: only when the data have no patient ids)")
     c.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     c.set_defaults(func=_check)
 

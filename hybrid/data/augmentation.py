@@ -83,7 +83,9 @@ class _JointAugment:
         if not isinstance(mask, torch.Tensor) or mask.ndim != 3 or mask.shape[0] != 1:
             raise ValueError(f"mask must be a Tensor[1, H, W], got {tuple(getattr(mask, 'shape', ()))}")
         if mask.shape[-2:] != image.shape[-2:]:
-            raise ValueError(f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(image.shape[-2:])}")
+            raise ValueError(
+                f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(image.shape[-2:])}"
+            )
         dtype = mask.dtype
         img, msk = self.transform(tvt.Image(image), tvt.Mask(mask.to(torch.uint8)))
         return img.as_subclass(torch.Tensor), msk.as_subclass(torch.Tensor).to(dtype)

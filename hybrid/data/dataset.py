@@ -51,11 +51,13 @@ class Dataset:
     records : list of Record
     unreadable : list of dict
         ``{"path", "error"}`` of every file skipped while loading (``on_error="skip"``).
+    duplicate_rule : str
+        How near-duplicates were grouped, in words (for reports).
     base_groups : numpy.ndarray of str
         Groups given by the layout (patient, file), before near-duplicate merging.
     """
 
-    def __init__(self, root, layout, classes, records, *, base_groups=None, unreadable=()):
+    def __init__(self, root, layout, classes, records, *, base_groups=None, unreadable=(), duplicate_rule=""):
         self.root = Path(root)
         self.layout = layout
         self.classes = list(classes)
@@ -63,6 +65,7 @@ class Dataset:
         self.base_groups = (np.array([r.group for r in self.records], dtype=str) if base_groups is None
                             else np.asarray(base_groups, dtype=str))
         self.unreadable = list(unreadable)
+        self.duplicate_rule = duplicate_rule
 
     def __len__(self) -> int:
         return len(self.records)
@@ -118,7 +121,8 @@ class Dataset:
         """A new :class:`Dataset` with the records at ``indices`` (same classes)."""
         idx = np.asarray(indices, dtype=np.int64).ravel()
         return Dataset(self.root, self.layout, self.classes, [self.records[i] for i in idx],
-                       base_groups=self.base_groups[idx], unreadable=self.unreadable)
+                       base_groups=self.base_groups[idx], unreadable=self.unreadable,
+                       duplicate_rule=self.duplicate_rule)
 
     def filter_classes(self, classes) -> Dataset:
         """Keep records of ``classes`` only; ``ds.classes`` keeps its original order restricted to them."""
@@ -256,4 +260,8 @@ def load_dataset(path, layout: str = "auto", on_error: str = "raise", *, duplica
     if duplicates:
         merged = merge_groups(base, hash_groups(np.array(hashes, dtype=np.uint64), usable, max_distance))
         records = [replace(r, group=str(g)) for r, g in zip(records, merged)]
-    return Dataset(scan.root, scan.layout, scan.classes, records, base_groups=base, unreadable=unreadable)
+        rule = f"pHash Hamming distance <= {max_distance} merged into one group"
+    else:
+        rule = "not merged (" + ("patient ids given by the data" if scan.patient_groups else "duplicates=False") + ")"
+    return Dataset(scan.root, scan.layout, scan.classes, records, base_groups=base, unreadable=unreadable,
+                   duplicate_rule=rule)

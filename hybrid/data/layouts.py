@@ -87,7 +87,8 @@ def _is_image_name(path: Path) -> bool:
 
 
 def _subdirs(root: Path) -> list:
-    return sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: natural_key(p.name))
+    dirs = (p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(dirs, key=lambda p: natural_key(p.name))
 
 
 def _require_dir(path: Path) -> Path:

@@ -224,7 +224,9 @@ def train_val_test_split(y, groups, fractions=(0.7, 0.1, 0.2), seed: int = 0):
     y, groups = _check_y_groups(y, groups)
     fr = np.asarray(fractions, dtype=np.float64)
     if fr.shape != (3,) or (fr < 0).any() or not np.isclose(fr.sum(), 1.0) or fr[0] <= 0 or fr[2] <= 0:
-        raise ValueError(f"fractions must be 3 non-negative numbers summing to 1 with train, test > 0, got {fractions!r}")
+        raise ValueError(
+            f"fractions must be 3 non-negative numbers summing to 1 with train, test > 0, got {fractions!r}"
+        )
     k_test = max(2, int(round(1.0 / fr[2])))
     rest, test = group_stratified_kfold(y, groups, k_test, seed)[0]
     if fr[1] == 0:

@@ -198,7 +198,7 @@ def make_phantoms(
     >>> p = make_phantoms(4, size=64, seed=1)
     >>> p.images[0].shape, p.images[0].dtype.name, p.masks[0].dtype.name
     ((64, 64), 'uint8', 'bool')
-    >>> list(p.labels)
+    >>> p.labels.tolist()
     ['benign', 'malignant', 'benign', 'malignant']
     """
     _check_args(n, size, difficulty, modality)

@@ -29,6 +29,7 @@ from torch import nn
 
 from features._base import as_image_list
 from features._validation import check_choice, check_positive_int
+from hybrid.data.augmentation import PRESETS, augmentation_preset
 from hybrid.data.preprocessing import select_channels
 from hybrid.data.tensors import to_tensor_batch
 from hybrid.deep import BACKBONES, Backbone, available_backbones, create_backbone, normalize_batch
@@ -76,9 +77,7 @@ def make_augmentation(augmentation: str | Callable | None, size: int) -> Callabl
     """
     if augmentation is None or callable(augmentation):
         return augmentation
-    from hybrid.data.augmentation import PRESETS, augmentation_preset
-
-    check_choice(augmentation, "augmentation", PRESETS + (None,))
+    check_choice(augmentation, "augmentation", PRESETS)
     transform = augmentation_preset(augmentation, size)
     if augmentation in _PRESET_RANGE:
         return _UnitRange(transform, *_PRESET_RANGE[augmentation])
@@ -138,8 +137,9 @@ class TorchImageClassifier(ClassifierMixin, BaseEstimator):
         _check_fraction(self.val_fraction, "val_fraction", 0.5)
         _check_fraction(self.dropout, "dropout", 0.99)
         check_choice(self.class_weight, "class_weight", ("balanced", None))
-        if not (self.augmentation is None or callable(self.augmentation) or isinstance(self.augmentation, str)):
-            raise ValueError(f"augmentation must be 'A', 'B', 'none', None or a callable, got {self.augmentation!r}")
+        if not (self.augmentation is None or callable(self.augmentation) or self.augmentation in PRESETS):
+            raise ValueError(f"augmentation must be one of {list(PRESETS)}, None or a callable, "
+                             f"got {self.augmentation!r}")
         if self.monitor is not None and not isinstance(self.monitor, str):
             raise ValueError(f"monitor must be a history column name or None, got {self.monitor!r}")
         self._train_config(validation=self.val_fraction > 0)  # validates the optimisation settings

@@ -1,0 +1,229 @@
+"""BUSI benign vs malignant: handcrafted vs deep vs fused features, grouped 5-fold cross-validation.
+
+Usage (from the repository root)::
+
+    python examples/busi_classification.py --data ../shared/data/busi/Dataset_BUSI_with_GT --out results/busi
+    python examples/busi_classification.py --quick          # tiny run (synthetic phantoms if no data)
+    python examples/busi_classification.py --configs hand_svm deep_logreg --folds 3
+
+Protocol
+--------
+* Data: BUSI ``benign`` and ``malignant`` images (``normal`` dropped); each image is cropped to
+  its lesion's bounding box grown by 10 % per side (:func:`hybrid.data.preprocessing.roi_crop`,
+  union of all masks). Without ``--data``, the real set is looked up under ``$TUMORTRACE_DATA``
+  (default ``../shared/data``); if absent, synthetic ultrasound phantoms are used
+  (:func:`hybrid.data.synthetic.make_phantoms`), or always with ``--synthetic``.
+* Splits: label-stratified K-fold in which near-duplicate images (perceptual hash, grouped by
+  :func:`hybrid.data.load_dataset`) never cross folds (:func:`hybrid.data.splits.group_stratified_kfold`).
+* Every model is fitted on the training folds only (feature extraction, scaling, PCA, classifier,
+  calibration, CNN training with its own grouped validation hold-out) and scored **only on the
+  held-out fold**: ROC-AUC (positive class ``malignant``) and balanced accuracy
+  (:func:`hybrid.evaluation.classification.classification_metrics`). Reported: mean ± sample
+  standard deviation (ddof=1) over folds, and the wall-clock fit time per fold.
+* Configurations (``--configs``): ``hand_svm``, ``hand_xgb`` (all six handcrafted extractors at
+  128 px), ``deep_logreg`` (ResNet-18 embeddings, **random initialisation** — nothing is
+  downloaded — at ``--image-size`` px), ``fused_logreg`` (both, concatenated), ``cnn`` (ResNet-18
+  fine-tuned end to end, random init) and ``fused_cnn`` (CNN + handcrafted features in one MLP
+  head). The two trained CNNs use ``--cnn-size`` px (default 96), ``--cnn-epochs`` epochs (default
+  8), batch 32, AdamW lr 1e-3, augmentation preset "A", so that they fit on 2 CPU cores; they are
+  off by default (``--configs all`` includes them).
+
+Writes ``<out>/busi_results.json`` (atomically): settings, library versions, data summary,
+per-fold metrics and the summary table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_CONFIGS = ("hand_svm", "hand_xgb", "deep_logreg")
+ALL_CONFIGS = ("hand_svm", "hand_xgb", "deep_logreg", "fused_logreg", "cnn", "fused_cnn")
+POSITIVE = "malignant"
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="BUSI folder (Dataset_BUSI_with_GT) or any benign/malignant "
+                        "folder layout; default: $TUMORTRACE_DATA/busi/Dataset_BUSI_with_GT, else phantoms")
+    parser.add_argument("--synthetic", action="store_true", help="use synthetic phantoms even if data exist")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny run: at most 40 images per class, 2 folds, 48-px CNN inputs, 1 CNN epoch")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--configs", nargs="+", default=list(DEFAULT_CONFIGS),
+                        help=f"any of {list(ALL_CONFIGS)} or 'all' (default: {list(DEFAULT_CONFIGS)})")
+    parser.add_argument("--image-size", type=int, default=128, help="CNN embedding input size (px)")
+    parser.add_argument("--cnn-size", type=int, default=96, help="fine-tuned CNN input size (px)")
+    parser.add_argument("--cnn-epochs", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (the machine may be shared)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path("results") / "busi")
+    args = parser.parse_args(argv)
+    configs = list(ALL_CONFIGS) if args.configs == ["all"] else args.configs
+    unknown = sorted(set(configs) - set(ALL_CONFIGS))
+    if unknown:
+        parser.error(f"unknown configs {unknown}; choose from {list(ALL_CONFIGS)} or 'all'")
+    args.configs = configs
+    if args.quick:
+        args.folds = min(args.folds, 2)
+        args.cnn_size, args.cnn_epochs, args.image_size = 48, 1, min(args.image_size, 64)
+    return args
+
+
+def _default_busi() -> Path:
+    root = Path(os.environ.get("TUMORTRACE_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    return root / "busi" / "Dataset_BUSI_with_GT"
+
+
+def load_crops(args: argparse.Namespace) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, dict]:
+    """Lesion crops, labels (str) and split groups, plus a description of the data."""
+    from hybrid.data.preprocessing import roi_crop
+
+    path = args.data or (None if args.synthetic else _default_busi())
+    if path is not None and not args.synthetic and Path(path).is_dir():
+        from hybrid.data import load_dataset
+
+        ds = load_dataset(path, layout="auto").filter_classes(["benign", "malignant"])
+        idx = np.arange(len(ds))
+        if args.quick:  # first 40 of each class (deterministic)
+            idx = np.concatenate([np.flatnonzero(ds.labels == c)[:40] for c in ("benign", "malignant")])
+        images = [roi_crop(ds.read_image(int(i)), ds.read_mask(int(i)), pad=0.1)[0] for i in idx]
+        labels, groups = ds.labels[idx], ds.groups[idx]
+        info = {"source": "busi", "path": str(path), "layout": ds.layout,
+                "duplicate_rule": getattr(ds, "duplicate_rule", "")}
+    else:
+        if args.data is not None and not args.synthetic:
+            raise SystemExit(f"--data {args.data}: folder not found")
+        from hybrid.data.synthetic import make_phantoms
+
+        ph = make_phantoms(80 if args.quick else 300, size=96, seed=args.seed, difficulty=0.5)
+        images = [roi_crop(im, m, pad=0.1)[0] for im, m in zip(ph.images, ph.masks)]
+        labels, groups = ph.labels, ph.groups
+        info = {"source": "synthetic phantoms (make_phantoms, size 96, difficulty 0.5)"}
+    info.update({"n_images": len(images), "n_groups": int(np.unique(groups).size),
+                 "class_counts": {c: int((labels == c).sum()) for c in np.unique(labels)}})
+    return images, np.asarray(labels), np.asarray(groups), info
+
+
+def build(config: str, args: argparse.Namespace):
+    """An unfitted estimator for one configuration (fresh per fold)."""
+    from features.handcrafted import HandcraftedFeatures
+    from hybrid.deep import CNNEmbeddings
+    from hybrid.models import make_pipeline
+
+    seed = args.seed
+    hand = HandcraftedFeatures(image_size=128)
+    emb = CNNEmbeddings("resnet18", weights=None, image_size=args.image_size, batch_size=32, random_state=seed)
+    if config == "hand_svm":
+        return make_pipeline("handcrafted", "svm", handcrafted=hand, random_state=seed)
+    if config == "hand_xgb":
+        return make_pipeline("handcrafted", "xgboost", handcrafted=hand, random_state=seed, n_jobs=args.threads)
+    if config == "deep_logreg":
+        return make_pipeline("deep", "logreg", embeddings=emb, random_state=seed)
+    if config == "fused_logreg":
+        return make_pipeline("fused", "logreg", handcrafted=hand, embeddings=emb, random_state=seed)
+    from hybrid.models import CNNClassifier, FusedCNNClassifier
+
+    common = dict(backbone="resnet18", weights=None, image_size=args.cnn_size, epochs=args.cnn_epochs,
+                  batch_size=32, optimizer="adamw", lr=1e-3, schedule="cosine", augmentation="A",
+                  class_weight="balanced", val_fraction=0.1, random_state=seed)
+    if config == "cnn":
+        return CNNClassifier(**common)
+    return FusedCNNClassifier(handcrafted={"image_size": 128}, **common)
+
+
+def _versions() -> dict:
+    import sklearn
+    import torch
+    import xgboost
+
+    import hybrid
+
+    return {"python": platform.python_version(), "numpy": np.__version__, "scikit-learn": sklearn.__version__,
+            "torch": torch.__version__, "xgboost": xgboost.__version__, "tumortrace": hybrid.__version__,
+            "platform": platform.platform()}
+
+
+def _summary(folds: list[dict]) -> dict:
+    def stat(key):
+        v = np.array([f[key] for f in folds], dtype=float)
+        return float(np.nanmean(v)), float(np.nanstd(v, ddof=1)) if v.size > 1 else float("nan")
+
+    (auc, auc_sd), (bacc, bacc_sd), (fit_s, fit_sd) = stat("roc_auc"), stat("balanced_accuracy"), stat("fit_s")
+    return {"roc_auc_mean": auc, "roc_auc_std": auc_sd, "balanced_accuracy_mean": bacc,
+            "balanced_accuracy_std": bacc_sd, "fit_s_mean": fit_s, "fit_s_std": fit_sd, "n_folds": len(folds)}
+
+
+def run(args: argparse.Namespace) -> dict:
+    import torch
+    from sklearn.base import clone
+
+    from hybrid.data.splits import group_stratified_kfold
+    from hybrid.evaluation.classification import classification_metrics
+
+    torch.set_num_threads(args.threads)
+    images, labels, groups, info = load_crops(args)
+    classes = sorted(np.unique(labels), key=lambda c: c == POSITIVE)  # positive class last
+    folds = group_stratified_kfold(labels, groups, n_splits=args.folds, seed=args.seed)
+    print(f"data: {info['source']} — {info['n_images']} images, {info['n_groups']} groups, {info['class_counts']}")
+    results = {"settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+               "versions": _versions(), "data": info, "classes": classes, "configs": {}}
+    for config in args.configs:
+        per_fold = []
+        template = build(config, args)
+        for k, (train, test) in enumerate(folds):
+            model = clone(template)
+            tr_images = [images[i] for i in train]
+            start = time.perf_counter()
+            if config in ("cnn", "fused_cnn"):
+                model.fit(tr_images, labels[train], groups=groups[train])
+            else:
+                model.fit(tr_images, labels[train])
+            fit_s = time.perf_counter() - start
+            proba = model.predict_proba([images[i] for i in test])  # held-out fold only
+            order = [list(model.classes_).index(c) for c in classes]
+            metrics = classification_metrics(labels[test], proba[:, order], classes)
+            per_fold.append({"fold": k, "n_train": int(train.size), "n_test": int(test.size), "fit_s": fit_s,
+                             "roc_auc": metrics["roc_auc"], "balanced_accuracy": metrics["balanced_accuracy"]})
+            print(f"  {config:13s} fold {k}: AUC {metrics['roc_auc']:.3f}  bal.acc "
+                  f"{metrics['balanced_accuracy']:.3f}  fit {fit_s:.1f} s", flush=True)
+        results["configs"][config] = {"estimator": repr(template), "folds": per_fold, "summary": _summary(per_fold)}
+    return results
+
+
+def write_json(results: dict, out_dir: Path) -> Path:
+    from hybrid.training.atomic import atomic_path
+
+    target = Path(out_dir) / "busi_results.json"
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(results, indent=2, default=float))
+    return target
+
+
+def print_table(results: dict) -> None:
+    print(f"\n{'config':14s} {'ROC-AUC':>15s} {'bal. accuracy':>15s} {'fit s / fold':>14s}")
+    for name, res in results["configs"].items():
+        s = res["summary"]
+        print(f"{name:14s} {s['roc_auc_mean']:.3f} ± {s['roc_auc_std']:.3f}   "
+              f"{s['balanced_accuracy_mean']:.3f} ± {s['balanced_accuracy_std']:.3f}   "
+              f"{s['fit_s_mean']:8.1f} ± {s['fit_s_std']:.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    results = run(args)
+    path = write_json(results, args.out)
+    print_table(results)
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
