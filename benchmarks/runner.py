@@ -437,6 +437,8 @@ def environment() -> dict[str, Any]:
             continue
     machine = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                "cpu_count": os.cpu_count()}
+    if hasattr(os, "getloadavg"):  # a shared machine slows every timing: record how busy it was
+        machine["load_average_1_5_15min"] = [round(v, 2) for v in os.getloadavg()]
     return {"versions": versions, "machine": machine,
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
@@ -524,7 +526,7 @@ def run_suite(
     if cfg["task"] == "speed":
         from benchmarks.speed import format_markdown, run_speed
 
-        speed = run_speed(out_dir, **cfg.get("speed", {}))
+        speed = run_speed(out_dir, **{"verbose": progress, **cfg.get("speed", {})})
         results.update(speed=speed, markdown=format_markdown(speed), run={"computed": 1, "cached": 0})
     else:
         results.update(_run_folds(cfg, out_dir, progress))

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 3. A pipeline (features -> scaler -> SVM) trained on some groups, scored on the others.
     train, test = group_stratified_kfold(y, ph.groups, n_splits=4, seed=args.seed)[0]
-    model = make_pipeline("handcrafted", "svm", image_size=size)
+    model = make_pipeline("handcrafted", "svm", handcrafted=HandcraftedFeatures(image_size=size))
     model.fit([ph.images[i] for i in train], y[train])
     proba = model.predict_proba([ph.images[i] for i in test])
     metrics = classification_metrics(y[test], proba, classes)

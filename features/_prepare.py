@@ -8,8 +8,9 @@ Rules (the transformers' docstrings refer here):
   GLCM/LBP grey levels keep their meaning).
 * **Size** — :func:`resize` resamples by area weighting (each output pixel is the mean of the
   input over its footprint, fractional pixels weighted by overlap; for enlargement this is a
-  nearest-neighbour with blended seams). The result keeps the input dtype (integers rounded half
-  to even and clipped to the dtype's range).
+  nearest-neighbour with blended seams). Outputs are clipped to the input's [min, max] (a convex
+  combination cannot leave it; this removes float rounding such as 1 + 2e-16, so a [0, 1] float
+  image stays in [0, 1]). The result keeps the input dtype (integers rounded half to even).
 """
 
 from __future__ import annotations
@@ -64,7 +65,10 @@ def resize(image: np.ndarray, size) -> np.ndarray:
     image = np.asarray(image)
     if image.shape == (rows, cols):
         return image
-    out = resize_area(np.ascontiguousarray(image, dtype=np.float64), rows, cols)
+    src = np.ascontiguousarray(image, dtype=np.float64)
+    out = resize_area(src, rows, cols)
+    # a convex combination cannot leave the input's range; clip the rounding (1 + 2e-16)
+    np.clip(out, src.min(), src.max(), out=out)
     return _back_to_dtype(out, image.dtype)
 
 

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from ._base import ImageFeatures
+from ._prepare import to_grey
 from ._kernels import glcm as _k
 from ._validation import ImageValidationError, check_choice, check_image, check_mask, check_positive_int
 from .quantize import MAX_LEVELS, quantize
@@ -222,7 +223,7 @@ def graycomatrix(
     offsets = _offsets(dists, angs)
     _check_offsets_fit(img.shape, offsets, "image")
     counts = _count(img, offsets, levels, roi, symmetric)
-    P = np.ascontiguousarray(counts.reshape(len(dists), len(angs), levels, levels).transpose(2, 3, 0, 1))
+    P = _k.to_skimage_layout(counts).reshape(levels, levels, len(dists), len(angs))
     if normed:
         P = P.astype(np.float64)
         sums = P.sum(axis=(0, 1), keepdims=True)
@@ -379,6 +380,11 @@ def haralick(
     if img.min() < 0:
         raise ValueError(f"image has negative values (min {img.min()}); grey levels must be >= 0")
     levels = int(img.max()) + 1
+    if levels > MAX_LEVELS:
+        raise ValueError(
+            f"image has maximum {levels - 1}; haralick uses max + 1 grey levels and supports at most "
+            f"{MAX_LEVELS} (quantise the image first)"
+        )
     img, levels = _as_level_image(img, levels, "image")
     offsets = distance * _MAHOTAS_DELTAS
     counts = _count(img, offsets, levels, None, True)
@@ -520,24 +526,12 @@ def glcm_features(
     return np.ascontiguousarray(summ.transpose(1, 0, 2)).ravel()
 
 
-def _to_gray(image: Any, channel: int | None) -> np.ndarray:
-    """Pick ``channel`` of a (H, W, C) image, or average the channels (rounded back to an
-    integer dtype) when ``channel`` is None; 2-D images pass through."""
-    arr = np.asarray(image)
-    if arr.ndim == 3 and channel is None:
-        mean = arr.mean(axis=-1)
-        if arr.dtype.kind in "biu":
-            return np.rint(mean).astype(np.uint8 if arr.dtype == bool else arr.dtype)
-        return mean
-    return check_image(arr, name="image", channel=channel)
-
-
 class GLCMFeatures(ImageFeatures):
     """scikit-learn transformer: :func:`glcm_features` of each image.
 
     Parameters are those of :func:`glcm_features`, plus ``channel`` (index into the last
-    axis of (H, W, C) images; ``None`` averages the channels — rounded, dtype kept — so a
-    3-channel uint8 image stays a uint8 image), ``n_jobs`` and ``progress`` (see
+    axis of (H, W, C) images; ``None`` averages the channels, rounded back to the input dtype
+    so a 3-channel uint8 image stays uint8 — the rule of :mod:`features._prepare`), ``n_jobs`` and ``progress`` (see
     :func:`features._base.extract_batch`). Feature names look like ``"glcm_contrast_d1_mean"``.
 
     Examples
@@ -579,7 +573,7 @@ class GLCMFeatures(ImageFeatures):
 
     def _extract_one(self, image: np.ndarray) -> np.ndarray:
         return glcm_features(
-            _to_gray(image, self.channel),
+            to_grey(image, self.channel),
             levels=self.levels,
             distances=self.distances,
             angles=self.angles,

@@ -55,13 +55,16 @@ def hog(
     pixels_per_cell: tuple[int, int] = (8, 8),
     cells_per_block: tuple[int, int] = (3, 3),
     block_norm: str = "L2-Hys",
+    *,
     transform_sqrt: bool = False,
     feature_vector: bool = True,
     channel_axis: int | None = None,
 ) -> np.ndarray:
     """Histogram of Oriented Gradients of one image (Dalal & Triggs, 2005).
 
-    Same parameters and output as ``skimage.feature.hog`` (without ``visualize``).
+    Same parameters and output as ``skimage.feature.hog``, without ``visualize``; the
+    arguments after ``block_norm`` are keyword-only, so a skimage-style positional call
+    (whose sixth argument is ``visualize``) fails loudly instead of shifting silently.
 
     Parameters
     ----------

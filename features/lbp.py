@@ -117,7 +117,17 @@ def _neighbour_tables(P: int, R: float, rows: int, cols: int):
     ro0, ro1, dr = _fractions(rows, rp)
     co0, co1, dc = _fractions(cols, cp)
     interp = (rp != np.floor(rp)) | (cp != np.floor(cp))
-    return ro0, ro1, co0, co1, dr, np.ascontiguousarray(dc.T), interp
+    dc = np.ascontiguousarray(dc.T)
+    # Interpolated neighbours with the same column offset share their horizontal
+    # interpolation per image row (class cls[i], first member rep[k]).
+    cls = np.full(P, -1, dtype=np.int64)
+    classes: dict[float, int] = {}
+    for i in np.flatnonzero(interp):
+        cls[i] = classes.setdefault(float(cp[i]), len(classes))
+    rep = np.array([np.flatnonzero(cls == k)[0] for k in range(len(classes))], dtype=np.int64)
+    row_min = int(ro0[interp].min()) if interp.any() else 0
+    row_max = int(ro1[interp].max()) if interp.any() else 0
+    return ro0, ro1, co0, co1, dr, dc, 1 - dc, interp, cls, rep, row_min, row_max
 
 
 @lru_cache(maxsize=32)
@@ -196,9 +206,9 @@ def local_binary_pattern(image: Any, P: int, R: float, method: str = "default") 
     array([3., 0., 3.])
     """
     img, P, R, m = _prepare(image, P, R, method)
-    ro0, ro1, co0, co1, dr, dc, interp = _neighbour_tables(P, R, *img.shape)
+    tables = _neighbour_tables(P, R, *img.shape)
     lut, use_lut = _lut(P, m)
-    return _k.lbp_image(img, P, m, ro0, ro1, co0, co1, dr, dc, interp, lut, use_lut)
+    return _k.lbp_image(img, P, m, *tables, lut, use_lut)
 
 
 def lbp_histogram(
@@ -260,14 +270,12 @@ def lbp_histogram(
         )
     n = check_n_bins(n_bins, n_lbp_codes(P, method))
     roi = check_mask(mask, img.shape)
-    ro0, ro1, co0, co1, dr, dc, interp = _neighbour_tables(P, R, *img.shape)
+    tables = _neighbour_tables(P, R, *img.shape)
     lut, use_lut = _lut(P, m)
     if m == _k.DEFAULT:
         lut, use_lut = np.arange(1 << P, dtype=np.int32), True
     mask_arr = roi if roi is not None else np.ones((1, 1), dtype=bool)
-    counts = _k.lbp_counts(
-        img, P, m, ro0, ro1, co0, co1, dr, dc, interp, lut, use_lut, n, mask_arr, roi is not None
-    )
+    counts = _k.lbp_counts(img, P, m, *tables, lut, use_lut, n, mask_arr, roi is not None)
     return normalised_histogram(counts)
 
 

@@ -5,7 +5,7 @@ Two rules, chosen on purpose and pinned by ``tests/test_features_glcm.py``:
 * **Fixed number of levels** (:func:`quantize_levels`), scikit-image style. An image of an
   integer dtype with range ``[0, R)`` (``R = 256`` for ``uint8``, ``65536`` for ``uint16``,
   ``2**bits`` for other unsigned types, ``2**(bits-1)`` for signed types, whose values must be
-  non-negative) is mapped to ``level = value * N // R`` (integer floor division, so each level
+  non-negative, ``2`` for ``bool``) is mapped to ``level = value * N // R`` (integer floor division, so each level
   covers an equal share of the dtype's range, independent of the image content). Float
   images are assumed to lie in ``[0, 1]`` (values outside raise) and map to
   ``level = min(floor(value * N), N - 1)`` (so ``1.0`` falls in the top level).
@@ -88,6 +88,7 @@ def quantize_levels(image: Any, levels: int, *, name: str = "image") -> np.ndarr
     >>> quantize_levels(np.array([[0.0, 0.5, 1.0]]), 4)
     array([[0, 2, 3]], dtype=uint8)
     """
+    is_bool = np.asarray(image).dtype == bool
     img = check_image(image, name=name)
     levels = check_positive_int(levels, "levels", minimum=2)
     if levels > MAX_LEVELS:
@@ -109,7 +110,7 @@ def quantize_levels(image: Any, levels: int, *, name: str = "image") -> np.ndarr
         )
     if img.dtype.kind == "i" and img.min() < 0:
         raise ValueError(f"{name} has negative values (min {img.min()}); the levels rule needs values >= 0")
-    rng = dtype_range(img.dtype)
+    rng = 2 if is_bool else dtype_range(img.dtype)
     if rng == levels:
         return img.astype(out_dtype, copy=False)
     return ((img.astype(np.int64) * levels) // rng).astype(out_dtype)

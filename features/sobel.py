@@ -29,6 +29,25 @@ def _unit_scale(dtype: np.dtype) -> float:
     return 1.0
 
 
+def _percentiles(values: np.ndarray, pct: np.ndarray) -> np.ndarray:
+    """``np.percentile(values, pct)`` (method "linear", same float steps) from one ``np.sort``
+    (numpy's SIMD sort beats its multi-``kth`` partition on these sizes)."""
+    n = values.size
+    q = np.true_divide(pct, 100)
+    virtual = (n - 1) * q  # numpy's virtual index for method 'linear'
+    prev = np.floor(virtual)
+    gamma = virtual - prev
+    prev = np.clip(prev.astype(np.intp), 0, n - 1)
+    nxt = np.clip(prev + 1, 0, n - 1)
+    prev[virtual >= n - 1] = n - 1
+    prev[virtual < 0] = 0
+    ordered = np.sort(values)
+    a = ordered[prev]
+    b = ordered[nxt]
+    diff = b - a
+    return np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+
+
 def sobel(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """3x3 Sobel derivatives of a grey image, as OpenCV (Sobel, 1968).
 
@@ -93,7 +112,7 @@ def sobel_features(
     ``(dx, dy) = sobel(image)`` and ``m = hypot(dx, dy)`` over all pixels:
 
     * ``mean``, ``std`` of ``m`` (population std, ``ddof=0``);
-    * the ``percentiles`` of ``m`` (``numpy.percentile``, linear interpolation);
+    * the ``percentiles`` of ``m`` (as ``numpy.percentile``, linear interpolation);
     * ``edge_density``: fraction of pixels with ``m > edge_threshold`` (strict ``>``; the
       threshold is absolute, on the [0, 1]-scaled image, where a unit step edge gives
       ``m = 4``; the default 0.25 is a step of 1/16 of the range);
@@ -147,7 +166,7 @@ def sobel_features(
     total = hist.sum()
     if total > 0:
         hist = hist / total
-    q = np.percentile(mag, pct) if pct.size else np.empty(0)
+    q = _percentiles(mag, pct) if pct.size else np.empty(0)
     return np.concatenate(([mean, std], q, [n_edges / mag.size], hist))
 
 

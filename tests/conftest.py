@@ -55,3 +55,17 @@ def lgg_slice(lgg_dir):
                 image = tifffile.imread(str(mask_path).replace("_mask.tif", ".tif"))
                 return np.asarray(image), mask > 0
     pytest.skip("no tumor slice found in the LGG folder")
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Run a module's torch code on one thread (tiny nets on a shared 2-core machine: less pool overhead).
+
+    Use with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -13,7 +13,8 @@ OP_KEYS = {"op", "size", "ours_ms", "peer", "peer_ms", "speedup"}
 
 @pytest.mark.slow
 def test_run_speed_schema(tmp_path, capsys):
-    result = run_speed(tmp_path, sizes=(32,), repeats=1, busi_image=False, batch_size=4, cold_repeats=1, verbose=False)
+    result = run_speed(tmp_path, sizes=(32,), repeats=1, busi_image=False, batch_size=4, cold_repeats=1,
+                       warm_cold_cache=False, verbose=False)
     on_disk = json.loads((tmp_path / "speed.json").read_text())
     assert on_disk == json.loads(json.dumps(result))
     assert {"ops", "full_vector_ms", "batch_images_per_s", "cold_start_s", "versions", "machine", "date"} <= set(on_disk)

@@ -61,6 +61,16 @@ def test_checkpoint_mapping_with_prefix_and_adapted_conv_round_trip(tmp_path, so
         create_backbone("resnet18", weights=ckpt)  # a 1-channel checkpoint cannot feed an RGB net
 
 
+def test_trainer_checkpoint_of_a_classifier_loads_its_backbone(tmp_path, source):
+    # trainer form: {"model": state_dict of a net holding the backbone as `backbone`, plus a head}
+    state = {f"backbone.trunk.{k}": v for k, v in source.state_dict().items() if not k.startswith("fc.")}
+    state["head.weight"], state["head.bias"] = torch.zeros(2, 512), torch.zeros(2)
+    path = tmp_path / "best.pt"
+    torch.save({"model": state, "epoch": 4, "value": 0.8}, path)
+    net = create_backbone("resnet18", weights=path)
+    torch.testing.assert_close(net.embed(X), _penultimate(source, X), rtol=1e-4, atol=1e-5)
+
+
 def test_named_weights_are_read_from_the_hub_cache(tmp_path, monkeypatch, source):
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     enum = torchvision_weights("resnet18", "DEFAULT")

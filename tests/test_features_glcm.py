@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 
 from features._validation import ImageValidationError
@@ -206,6 +208,40 @@ def test_constant_image_documented_values():
     assert np.isfinite(vec).all()
 
 
+def test_large_counts_beyond_entropy_table():
+    """Counts above the kernel's c*ln(c) table (4096) take the exact-log path."""
+    img = np.zeros((150, 160), np.uint8)
+    img[:, 100:] = _rng(9).integers(0, 6, (150, 60))
+    P = graycomatrix(img, [1], ANGLES4, levels=6, symmetric=True)
+    assert P.max() > 4096
+    for prop in GLCM_PROPS:
+        np.testing.assert_allclose(graycoprops(P, prop), skfeature.graycoprops(P, prop), rtol=1e-9, atol=1e-12)
+    ref = _reference_glcm_features(img, 6, (1,), GLCM_PROPS, ("mean", "range"))
+    np.testing.assert_allclose(glcm_features(img * 43, levels=6), ref, rtol=1e-9, atol=1e-12)
+    _assert_mahotas_close(haralick(img), mahotas.features.haralick(img))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    h=st.integers(2, 12),
+    w=st.integers(2, 12),
+    levels=st.integers(1, 9),
+    distance=st.integers(1, 3),
+    angle=st.floats(-7.0, 7.0, allow_nan=False),
+    symmetric=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_graycomatrix_property_matches_skimage(h, w, levels, distance, angle, symmetric, seed):
+    img = np.random.default_rng(seed).integers(0, levels, (h, w)).astype(np.uint8)
+    dr, dc = round(math.sin(angle) * distance), round(math.cos(angle) * distance)
+    if abs(dr) >= h or abs(dc) >= w:
+        with pytest.raises(ImageValidationError):
+            graycomatrix(img, [distance], [angle], levels=levels, symmetric=symmetric)
+        return
+    ref = skfeature.graycomatrix(img, [distance], [angle], levels=levels, symmetric=symmetric)
+    np.testing.assert_array_equal(graycomatrix(img, [distance], [angle], levels=levels, symmetric=symmetric), ref)
+
+
 # --------------------------------------------------------------------------- haralick
 
 
@@ -263,6 +299,7 @@ def test_quantize_levels_rule_pinned():
     assert quantize_levels(u16, 300).dtype == np.uint16
     i16 = np.array([[0, 16383, 16384, 32767]], np.int16)  # signed: range 2**15
     np.testing.assert_array_equal(quantize_levels(i16, 2), [[0, 0, 1, 1]])
+    np.testing.assert_array_equal(quantize_levels(np.array([[False, True]]), 8), [[0, 4]])  # bool: range 2
     f = np.array([[0.0, 0.2499, 0.25, 0.999, 1.0]])
     np.testing.assert_array_equal(quantize_levels(f, 4), [[0, 0, 1, 3, 3]])
 

@@ -155,3 +155,15 @@ def test_transformer():
 
 def test_doctests():
     assert doctest.testmod(importlib.import_module("features.sobel")).failed == 0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_percentiles_equal_numpy_exactly(seed):
+    from features.sobel import _percentiles
+
+    rng = np.random.default_rng(seed)
+    values = rng.random(int(rng.integers(1, 400)))
+    if seed % 2:
+        values = np.round(values * 5)  # many ties
+    q = np.concatenate((rng.random(5) * 100, [0, 50, 100]))
+    np.testing.assert_array_equal(_percentiles(values, q), np.percentile(values, q))

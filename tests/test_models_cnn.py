@@ -102,6 +102,7 @@ def test_augmentation_presets_output_unit_range():
         high, _ = aug(one, None)
         assert low.shape == (1, 32, 32)
         assert low.min() >= -1e-6 and high.max() <= 1 + 1e-6, name
+        assert low.max() <= 0.2, name  # black stays (near) black: no leftover offset
         assert high.max() > 0.7, name  # not squeezed into half the range
     assert make_augmentation(None, 32) is None
     flip = lambda im, m: (im.flip(-1), m)  # noqa: E731
@@ -135,3 +136,15 @@ def test_bad_inputs(phantoms):
 
     with pytest.raises(NotFittedError):
         CNNClassifier().predict_proba(phantoms.images[:1])
+
+
+def test_resume_continues_a_shorter_run_exactly(phantoms, tmp_path):
+    images, y = phantoms.images[:8], phantoms.labels[:8]
+    opts = dict(val_fraction=0, augmentation="B", step_size=1, gamma=0.5, **FAST)
+    straight = CNNClassifier(**{**opts, "epochs": 2}, checkpoint_dir=tmp_path / "a").fit(images, y)
+    CNNClassifier(**opts, checkpoint_dir=tmp_path / "b").fit(images, y)  # 1 epoch
+    resumed = CNNClassifier(**{**opts, "epochs": 2}, checkpoint_dir=tmp_path / "b", resume=True).fit(images, y)
+    assert resumed.history_ == straight.history_ and resumed.history_.column("lr") == [1e-3, 5e-4]
+    assert np.array_equal(resumed.predict_proba(images), straight.predict_proba(images))
+    with pytest.raises(ValueError, match="fingerprint"):  # other data must not continue this run
+        CNNClassifier(**{**opts, "epochs": 3}, checkpoint_dir=tmp_path / "b", resume=True).fit(images, y[::-1])

@@ -136,3 +136,24 @@ def test_save_and_load_round_trip(phantoms, tmp_path):
     loaded = load_model(tmp_path / "model")
     np.testing.assert_allclose(loaded.predict_proba(phantoms.images[:6]), pipe.predict_proba(phantoms.images[:6]),
                                rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_busi_example_runs_on_phantoms_and_scores_held_out_folds(tmp_path):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "busi_classification.py"
+    spec = importlib.util.spec_from_file_location("busi_classification", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--synthetic", "--quick", "--configs", "deep_logreg", "--threads", "1",
+                        "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "busi_results.json").read_text())
+    folds = results["configs"]["deep_logreg"]["folds"]
+    assert len(folds) == 2
+    assert sum(f["n_test"] for f in folds) == results["data"]["n_images"]  # every image scored once, held out
+    assert all(f["n_train"] + f["n_test"] == results["data"]["n_images"] for f in folds)
+    assert all(0.0 <= f["roc_auc"] <= 1.0 and f["fit_s"] > 0 for f in folds)
+    assert results["versions"]["torch"] == torch.__version__ and results["settings"]["seed"] == 0

@@ -11,13 +11,7 @@ from hybrid.segmentation.blocks import pad_to_multiple
 NETS = [UNet, ResUNet]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Tiny networks: one thread avoids thread-pool overhead on a shared 2-core machine.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("net_cls", NETS)

@@ -126,3 +126,12 @@ def test_array_dataset_items_and_errors():
         ArrayDataset(images, torch.tensor([0, 1]))
     with pytest.raises(ValueError, match="images"):
         ArrayDataset(torch.rand(3, 4, 4))
+
+
+def test_history_equality_treats_nan_as_equal():
+    a, b = History(), History()
+    for h in (a, b):
+        h.append({"epoch": 1, "val_roc_auc": float("nan")})
+    assert a == b
+    b.append({"epoch": 2, "val_roc_auc": 0.5})
+    assert a != b

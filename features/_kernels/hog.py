@@ -16,7 +16,9 @@ Exactness versus ``skimage.feature.hog`` (scikit-image >= 0.20, ``_hoghistogram.
 Computing ``arctan2`` for every pixel is the slow part of the reference, so the bin is found
 from the signs of cross products with the bin-boundary directions; only pixels whose
 gradient lies within 1e-9 (relative) of a boundary, or on the 0/180 degree axis, take the
-exact ``arctan2`` path, which reproduces the reference's float64 comparisons bit for bit.
+exact ``arctan2`` path, which reproduces the reference's float64 comparisons bit for bit
+(e.g. a gradient a hair above the negative column axis, whose ``o`` rounds to 180 and then
+wraps to 0).
 """
 
 from __future__ import annotations
@@ -126,8 +128,8 @@ def cell_histograms(image, n_bins, cell_rows, cell_cols, n_cells_rows, n_cells_c
             xs[c] = -gx[c] if neg else gx[c]
             ys[c] = abs(gy[c])
             cnt[c] = 0.0
-            near[c] = 1.0 if gy[c] == 0.0 else 0.0
             tols[c] = _NEAR * (abs(gx[c]) + ys[c])
+            near[c] = 1.0 if ys[c] <= tols[c] else 0.0  # on/near the 0 = 180 degree axis
         for k in range(n_bins - 1):
             ck = cos_b[k]
             sk = sin_b[k]

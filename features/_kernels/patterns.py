@@ -1,7 +1,9 @@
 """Numba kernels for MVM-LBP and MVMBP (private; definitions in :mod:`features.patterns`).
 
 Codes are computed for the pixels whose window fits in the image ("valid" region); the code
-of input pixel ``(r, c)`` is stored at ``(r - R, c - R)``.
+of input pixel ``(r, c)`` is stored at ``(r - R, c - R)``. Each kernel works on one image row
+at a time with loops over the columns (vectorised by LLVM); the window statistics are summed
+in window order (row-major), the same for every pixel.
 """
 
 from __future__ import annotations
@@ -17,102 +19,182 @@ COL_STEPS = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)
 
 
 @njit(cache=True, nogil=True)
-def _median_sorted(buf, n):
-    """Median of ``buf[:n]`` (n odd) by insertion sort in place."""
-    for i in range(1, n):
-        v = buf[i]
-        j = i - 1
-        while j >= 0 and buf[j] > v:
-            buf[j + 1] = buf[j]
-            j -= 1
-        buf[j + 1] = v
-    return buf[n // 2]
+def _median9_rows(w, n):
+    """Column-wise median of the 9 rows of ``w[:, :n]`` (rows are permuted in place).
+
+    Paeth's 19 compare-exchange median-of-9 network (as in Devillard's ``opt_med9``), applied
+    to whole rows so that each compare-exchange is a vectorised min/max over the columns.
+    """
+    for a, b in (
+        (1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8), (0, 3),
+        (5, 8), (4, 7), (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2),
+    ):
+        _compare_exchange_rows(w[a], w[b], n)
+    return w[4]
 
 
 @njit(cache=True, nogil=True)
-def _mvm_lbp_code(img, r, c, R, buf, row_steps, col_steps):
+def _compare_exchange_rows(wa, wb, n):
+    for j in range(n):
+        x = wa[j]
+        y = wb[j]
+        wa[j] = min(x, y)
+        wb[j] = max(x, y)
+
+
+@njit(cache=True, nogil=True)
+def _median_rows(w, n_win, n):
+    """Column-wise median of the ``n_win`` (odd) rows of ``w[:, :n]``; rows are permuted in place.
+
+    ``n_win = 9``: the 19-exchange network above. Otherwise ``n_win // 2 + 1`` bubble passes
+    (each moves the largest remaining value of every column to the end), after which row
+    ``n_win // 2`` holds the median. Every compare-exchange is a vectorised min/max.
+    """
+    if n_win == 9:
+        return _median9_rows(w, n)
+    for p in range(n_win // 2 + 1):
+        for q in range(n_win - 1 - p):
+            _compare_exchange_rows(w[q], w[q + 1], n)
+    return w[n_win // 2]
+
+
+@njit(cache=True, nogil=True)
+def _mvm_lbp_row(img, r, R, w, buf, row_steps, col_steps, out):
+    """MVM-LBP codes of the valid pixels of row ``r`` into ``out[:n]``.
+
+    ``w[q, j]`` holds window value ``q`` (row-major over the window) of column ``R + j``.
+    """
+    cols = img.shape[1]
+    n = cols - 2 * R
     side = 2 * R + 1
-    n = side * side
-    total = 0.0
-    k = 0
+    n_win = side * side
+    q = 0
     for dr in range(-R, R + 1):
+        src_row = img[r + dr]
         for dc in range(-R, R + 1):
-            v = img[r + dr, c + dc]
-            buf[k] = v
-            total += v
-            k += 1
-    mean = total / n
-    acc = 0.0
-    for k in range(n):
-        d = buf[k] - mean
-        acc += d * d
-    std = math.sqrt(acc / n)
-    median = _median_sorted(buf, n)
-    threshold = (mean + std + median) / 3.0
-    code = 0
+            src = src_row[R + dc : R + dc + n]
+            wq = w[q]
+            for j in range(n):
+                wq[j] = src[j]
+            q += 1
+    total = buf[0]
+    acc = buf[1]
+    for j in range(n):
+        total[j] = 0.0
+        acc[j] = 0.0
+    for q in range(n_win):  # sequential sums in window order
+        wq = w[q]
+        for j in range(n):
+            total[j] += wq[j]
+    mean = buf[2]
+    for j in range(n):
+        mean[j] = total[j] / n_win
+    for q in range(n_win):
+        wq = w[q]
+        for j in range(n):
+            d = wq[j] - mean[j]
+            acc[j] += d * d
+    med = _median_rows(w, n_win, n)
+    threshold = buf[3]
+    for j in range(n):
+        threshold[j] = (mean[j] + math.sqrt(acc[j] / n_win) + med[j]) / 3.0
+        out[j] = 0
     for k in range(8):
-        if img[r + R * row_steps[k], c + R * col_steps[k]] >= threshold:
-            code |= 1 << k
-    return code
+        bit = np.int32(1) << np.int32(k)
+        nb = img[r + R * row_steps[k], R + R * col_steps[k] : R + R * col_steps[k] + n]
+        for j in range(n):
+            out[j] |= bit if nb[j] >= threshold[j] else np.int32(0)
 
 
 @njit(cache=True, nogil=True)
-def _mvmbp_code(img, r, c, row_steps, col_steps):
-    centre = img[r, c]
-    total = 0.0  # sum of (g - g_c) over the 3x3 window (the centre adds 0)
+def _mvmbp_row(img, r, R, w, buf, row_steps, col_steps, out):
+    """MVMBP codes of the valid pixels of row ``r`` (R = 1) into ``out[:n]``."""
+    cols = img.shape[1]
+    n = cols - 2
+    centre = img[r, 1 : 1 + n]
+    total = buf[0]  # sum of (g - g_c) over the 3x3 window (the centre adds 0)
+    for j in range(n):
+        total[j] = 0.0
     for k in range(8):
-        total += img[r + row_steps[k], c + col_steps[k]] - centre
-    code = 0
+        nb = img[r + row_steps[k], 1 + col_steps[k] : 1 + col_steps[k] + n]
+        for j in range(n):
+            total[j] += nb[j] - centre[j]
+    for j in range(n):
+        out[j] = np.int32(256) if 0.0 > total[j] else np.int32(0)  # bit 8: the centre, 9 * 0 > sum
     for k in range(8):
-        if 9.0 * (img[r + row_steps[k], c + col_steps[k]] - centre) > total:
-            code |= 1 << k
-    if 0.0 > total:  # the centre's own bit: 9 * 0 > sum
-        code |= 1 << 8
-    return code
+        bit = np.int32(1) << np.int32(k)
+        nb = img[r + row_steps[k], 1 + col_steps[k] : 1 + col_steps[k] + n]
+        for j in range(n):
+            out[j] |= bit if 9.0 * (nb[j] - centre[j]) > total[j] else np.int32(0)
+
+
+@njit(cache=True, nogil=True)
+def _scratch(img, R):
+    n = img.shape[1] - 2 * R
+    side = 2 * R + 1
+    w = np.empty((side * side, n), dtype=np.float64)
+    buf = np.empty((4, n), dtype=np.float64)
+    return w, buf, np.empty(n, dtype=np.int32)
+
+
+MVM_LBP, MVMBP = 0, 1
+
+
+@njit(cache=True, nogil=True)
+def _row(kind, img, r, R, w, buf, row_steps, col_steps, codes):
+    # an integer switch rather than a function argument: first-class functions defeat cache=True
+    if kind == MVM_LBP:
+        _mvm_lbp_row(img, r, R, w, buf, row_steps, col_steps, codes)
+    else:
+        _mvmbp_row(img, r, R, w, buf, row_steps, col_steps, codes)
 
 
 @njit(cache=True, nogil=True)
 def _codes(img, R, kind, row_steps, col_steps):
+    """Code image of the valid region; ``kind`` is MVM_LBP or MVMBP."""
     rows, cols = img.shape
     out = np.empty((rows - 2 * R, cols - 2 * R), dtype=np.uint16)
-    buf = np.empty((2 * R + 1) ** 2, dtype=np.float64)
+    w, buf, codes = _scratch(img, R)
     for r in range(R, rows - R):
-        for c in range(R, cols - R):
-            if kind == 0:
-                out[r - R, c - R] = _mvm_lbp_code(img, r, c, R, buf, row_steps, col_steps)
-            else:
-                out[r - R, c - R] = _mvmbp_code(img, r, c, row_steps, col_steps)
+        _row(kind, img, r, R, w, buf, row_steps, col_steps, codes)
+        out[r - R] = codes
     return out
 
 
 @njit(cache=True, nogil=True)
 def _counts(img, R, kind, row_steps, col_steps, lut, n_bins, mask, use_mask):
+    """Histogram counts of ``lut[code]`` over the valid region (centres inside ``mask``)."""
     rows, cols = img.shape
+    n = cols - 2 * R
     counts = np.zeros(n_bins, dtype=np.int64)
-    buf = np.empty((2 * R + 1) ** 2, dtype=np.float64)
+    w, buf, codes = _scratch(img, R)
     for r in range(R, rows - R):
-        for c in range(R, cols - R):
-            if use_mask and not mask[r, c]:
+        if use_mask:
+            m = mask[r, R : R + n]
+            if not m.any():
                 continue
-            if kind == 0:
-                code = _mvm_lbp_code(img, r, c, R, buf, row_steps, col_steps)
-            else:
-                code = _mvmbp_code(img, r, c, row_steps, col_steps)
-            counts[lut[code]] += 1
+            _row(kind, img, r, R, w, buf, row_steps, col_steps, codes)
+            for j in range(n):
+                if m[j]:
+                    counts[lut[codes[j]]] += 1
+        else:
+            _row(kind, img, r, R, w, buf, row_steps, col_steps, codes)
+            for j in range(n):
+                counts[lut[codes[j]]] += 1
     return counts
 
 
 def mvm_lbp_image(img, R):
-    return _codes(img, R, 0, ROW_STEPS, COL_STEPS)
+    return _codes(img, R, MVM_LBP, ROW_STEPS, COL_STEPS)
 
 
 def mvmbp_image(img):
-    return _codes(img, 1, 1, ROW_STEPS, COL_STEPS)
+    return _codes(img, 1, MVMBP, ROW_STEPS, COL_STEPS)
 
 
 def mvm_lbp_counts(img, R, lut, n_bins, mask, use_mask):
-    return _counts(img, R, 0, ROW_STEPS, COL_STEPS, lut, n_bins, mask, use_mask)
+    return _counts(img, R, MVM_LBP, ROW_STEPS, COL_STEPS, lut, n_bins, mask, use_mask)
 
 
 def mvmbp_counts(img, lut, n_bins, mask, use_mask):
-    return _counts(img, 1, 1, ROW_STEPS, COL_STEPS, lut, n_bins, mask, use_mask)
+    return _counts(img, 1, MVMBP, ROW_STEPS, COL_STEPS, lut, n_bins, mask, use_mask)

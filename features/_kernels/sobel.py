@@ -13,43 +13,53 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _neighbours(n):
-    """Reflect-101 indices of the previous and next sample along an axis of length ``n``."""
-    prev = np.empty(n, dtype=np.intp)
-    nxt = np.empty(n, dtype=np.intp)
-    for i in range(n):
-        prev[i] = i - 1 if i > 0 else (1 if n > 1 else 0)
-        nxt[i] = i + 1 if i < n - 1 else (n - 2 if n > 1 else 0)
-    return prev, nxt
+def _sobel_row(image, r0, r, r1, smooth, diff, dx, dy):
+    """Sobel of image row ``r`` (neighbour rows ``r0``, ``r1``) into ``dx``, ``dy`` (float64).
+
+    Separable: vertical ``[1, 2, 1]`` smoothing and ``[-1, 0, 1]`` difference per column, then
+    the horizontal pass with reflect-101 at the row ends.
+    """
+    w = smooth.size
+    for c in range(w):
+        a = np.float64(image[r0, c])
+        b = np.float64(image[r, c])
+        d = np.float64(image[r1, c])
+        smooth[c] = a + 2.0 * b + d
+        diff[c] = d - a
+    if w == 1:
+        dx[0] = 0.0
+        dy[0] = 4.0 * diff[0]
+        return
+    dx[0] = 0.0  # reflect-101: neighbours of column 0 are both column 1
+    dy[0] = 2.0 * diff[0] + 2.0 * diff[1]
+    for c in range(1, w - 1):
+        dx[c] = smooth[c + 1] - smooth[c - 1]
+        dy[c] = diff[c - 1] + 2.0 * diff[c] + diff[c + 1]
+    dx[w - 1] = 0.0
+    dy[w - 1] = 2.0 * diff[w - 2] + 2.0 * diff[w - 1]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _grad(image, r0, r, r1, c0, c, c1):
-    """Sobel ``(d/dcol, d/drow)`` at ``(r, c)`` from the neighbour indices, float64."""
-    a = np.float64(image[r0, c0])
-    b = np.float64(image[r0, c])
-    d = np.float64(image[r0, c1])
-    e = np.float64(image[r, c0])
-    f = np.float64(image[r, c1])
-    g = np.float64(image[r1, c0])
-    h = np.float64(image[r1, c])
-    k = np.float64(image[r1, c1])
-    dx = (d - a) + 2.0 * (f - e) + (k - g)
-    dy = (g - a) + 2.0 * (h - b) + (k - d)
-    return dx, dy
+def _neighbour_rows(r, h):
+    """Reflect-101 previous and next row of row ``r`` (an axis of length 1 reflects onto itself)."""
+    if h == 1:
+        return 0, 0
+    r0 = r - 1 if r > 0 else 1
+    r1 = r + 1 if r < h - 1 else h - 2
+    return r0, r1
 
 
 @njit(cache=True, nogil=True)
 def sobel_gradients(image):
     """``(dx, dy)`` float64 arrays: derivative along columns and along rows."""
     h, w = image.shape
-    rp, rn = _neighbours(h)
-    cp, cn = _neighbours(w)
     dx = np.empty((h, w))
     dy = np.empty((h, w))
+    smooth = np.empty(w)
+    diff = np.empty(w)
     for r in range(h):
-        for c in range(w):
-            dx[r, c], dy[r, c] = _grad(image, rp[r], r, rn[r], cp[c], c, cn[c])
+        r0, r1 = _neighbour_rows(r, h)
+        _sobel_row(image, r0, r, r1, smooth, diff, dx[r], dy[r])
     return dx, dy
 
 
@@ -63,8 +73,10 @@ def sobel_summary(image, scale, n_bins, threshold):
     boundary directions (no ``atan2``); a direction exactly on a boundary goes to the upper bin.
     """
     h, w = image.shape
-    rp, rn = _neighbours(h)
-    cp, cn = _neighbours(w)
+    smooth = np.empty(w)
+    diff = np.empty(w)
+    dx_row = np.empty(w)
+    dy_row = np.empty(w)
     # Sector edges 2*pi*k/n, 1 <= k < n. Edges in (0, pi) are tested against vectors of the
     # upper half plane; edges in (pi, 2*pi), turned by pi, against lower vectors turned by pi.
     n_up = (n_bins - 1) // 2  # k with 2k < n
@@ -85,62 +97,26 @@ def sobel_summary(image, scale, n_bins, threshold):
     n_edges = 0
     i = 0
     for r in range(h):
+        r0, r1 = _neighbour_rows(r, h)
+        _sobel_row(image, r0, r, r1, smooth, diff, dx_row, dy_row)
         for c in range(w):
-            dx, dy = _grad(image, rp[r], r, rn[r], cp[c], c, cn[c])
+            dx = dx_row[c]
+            dy = dy_row[c]
             m = math.sqrt(dx * dx + dy * dy) / scale
             mag[i] = m
             i += 1
             n_edges += m > threshold
             if m == 0.0:
                 continue
-            if dy > 0.0 or (dy == 0.0 and dx > 0.0):  # theta in [0, pi)
-                b = 0
-                for j in range(n_up):
-                    b += dy * up[j, 0] - dx * up[j, 1] >= 0.0
-            else:  # theta in [pi, 2*pi): turn the vector by pi
-                b = n_upto_pi
-                for j in range(n_lo):
-                    b += dx * lo[j, 1] - dy * lo[j, 0] >= 0.0
+            upper = dy > 0.0 or (dy == 0.0 and dx > 0.0)  # theta in [0, pi)
+            # lower half: turn the vector by pi (selects, no unpredictable branch)
+            sgn = 1.0 if upper else -1.0
+            x = sgn * dx
+            y = sgn * dy
+            edges = up if upper else lo
+            b = 0 if upper else n_upto_pi
+            for j in range(n_up if upper else n_lo):
+                b += y * edges[j, 0] - x * edges[j, 1] >= 0.0
             hist[b] += m
     return mag, n_edges, hist
 
-
-@njit(cache=True, nogil=True)
-def values_at_ranks(values, ranks):
-    """``np.sort(values)[ranks]`` in O(n): bucket the values by a monotone map of their range,
-    then sort only the buckets that hold a requested rank. ``ranks`` must be sorted."""
-    n = values.size
-    out = np.empty(ranks.size)
-    mn = values.min()
-    mx = values.max()
-    if mn == mx:
-        out[:] = mn
-        return out
-    n_buckets = max(1, n // 16)
-    scale = n_buckets / (mx - mn)
-    counts = np.zeros(n_buckets + 1, dtype=np.intp)
-    for v in values:
-        counts[min(int((v - mn) * scale), n_buckets - 1) + 1] += 1
-    for b in range(n_buckets):  # counts[b] becomes the first sorted position of bucket b
-        counts[b + 1] += counts[b]
-    bucket_of_rank = np.empty(ranks.size, dtype=np.intp)
-    needed = np.zeros(n_buckets, dtype=np.bool_)
-    b = 0
-    for t in range(ranks.size):
-        while counts[b + 1] <= ranks[t]:
-            b += 1
-        bucket_of_rank[t] = b
-        needed[b] = True
-    fill = counts.copy()
-    gathered = np.empty(n)
-    for v in values:
-        k = min(int((v - mn) * scale), n_buckets - 1)
-        if needed[k]:
-            gathered[fill[k]] = v
-            fill[k] += 1
-    for k in range(n_buckets):
-        if needed[k]:
-            gathered[counts[k] : counts[k + 1]] = np.sort(gathered[counts[k] : counts[k + 1]])
-    for t in range(ranks.size):
-        out[t] = gathered[ranks[t]]
-    return out

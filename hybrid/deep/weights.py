@@ -5,8 +5,10 @@ A ``weights`` argument (of :func:`hybrid.deep.backbones.create_backbone` and
 
 * ``None`` — random initialisation (torchvision's own initialisers, seeded);
 * a path to a local file — a ``state_dict`` of the torchvision model, or a checkpoint
-  mapping holding one under ``"state_dict"`` / ``"model"`` (TumorTrace's trainer and
-  persistence write that form). Read with ``torch.load(..., weights_only=True)``: tensors and
+  mapping holding one under ``"state_dict"`` / ``"model"`` (the form TumorTrace's trainer
+  writes). Keys may carry a wrapper prefix (``module.``, ``backbone.trunk.`` of a saved
+  :class:`hybrid.models.CNNClassifier` …); the backbone finds it from its first convolution
+  and ignores the rest (e.g. a classification head). Read with ``torch.load(..., weights_only=True)``: tensors and
   plain containers only, never arbitrary pickled objects;
 * a torchvision weights name: ``"DEFAULT"``, ``"IMAGENET1K_V1"`` … (resolved against the
   model's weights enum), or a fully qualified ``"ResNet18_Weights.IMAGENET1K_V1"``.
@@ -50,8 +52,12 @@ class WeightsNotAvailableError(FileNotFoundError):
 def is_weights_path(weights: Any) -> bool:
     """True when ``weights`` designates a local file rather than a torchvision weights name.
 
-    A :class:`os.PathLike`, or a string containing a path separator or ending in
-    ``.pt``/``.pth``/``.bin``/``.safetensors``, or naming an existing file.
+    A :class:`os.PathLike`, or a string containing a path separator, ending in
+    ``.pt``/``.pth``/``.bin``/``.ckpt``, or naming an existing file. Anything else is taken as a
+    weights name.
+
+    >>> is_weights_path("DEFAULT"), is_weights_path("runs/best.pt")
+    (False, True)
     """
     if isinstance(weights, os.PathLike):
         return True

@@ -16,6 +16,7 @@ input scale whatever the augmentation.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,8 @@ __all__ = ["CNNClassifier", "ClassifierNet", "TorchImageClassifier", "make_augme
 # Normalize(mean=0.5, std=0.5) -> [-1, 1]); mapped back to [0, 1] so the network's own
 # normalisation sees the same scale as at prediction time.
 _PRESET_RANGE = {"A": (-1.0, 1.0)}
+# Parameters that control a run without changing what is learned; left out of the resume fingerprint.
+_RUN_CONTROL_PARAMS = ("checkpoint_dir", "resume", "progress", "device", "epochs", "patience")
 
 
 class _UnitRange:
@@ -144,7 +147,18 @@ class TorchImageClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"monitor must be a history column name or None, got {self.monitor!r}")
         self._train_config(validation=self.val_fraction > 0)  # validates the optimisation settings
 
-    def _train_config(self, validation: bool) -> TrainConfig:
+    def _fingerprint(self, x: torch.Tensor, y_enc: np.ndarray, train_idx: np.ndarray) -> str:
+        """Hash of the prepared images, labels, split and parameters (except run-control ones)."""
+        params = {k: v for k, v in self.get_params(deep=False).items() if k not in _RUN_CONTROL_PARAMS}
+        digest = hashlib.sha256(x.numpy().tobytes())
+        for part in (y_enc.astype(np.int64), np.asarray(train_idx, dtype=np.int64)):
+            digest.update(part.tobytes())
+        stable = {k: f"{getattr(v, '__module__', '')}.{getattr(v, '__qualname__', type(v).__qualname__)}"
+                  if callable(v) else repr(v) for k, v in params.items()}  # no memory addresses
+        digest.update(repr(sorted(stable.items())).encode())
+        return digest.hexdigest()
+
+    def _train_config(self, validation: bool, fingerprint: str | None = None) -> TrainConfig:
         monitor = self.monitor if self.monitor is not None else ("val_loss" if validation else "train_loss")
         if not validation and monitor != "train_loss":
             raise ValueError(f"monitor={monitor!r} needs val_fraction > 0; use monitor='train_loss' or None")
@@ -153,8 +167,8 @@ class TorchImageClassifier(ClassifierMixin, BaseEstimator):
             momentum=self.momentum, weight_decay=self.weight_decay, schedule=self.schedule,
             step_size=self.step_size, gamma=self.gamma, patience=self.patience, monitor=monitor,
             monitor_mode="min" if monitor.endswith("loss") else "max", seed=self.random_state,
-            checkpoint_dir=self.checkpoint_dir, resume=self.checkpoint_dir is not None and self.resume,
-            progress=self.progress, device=self.device,
+            checkpoint_dir=self.checkpoint_dir, resume=self.resume, progress=self.progress, device=self.device,
+            fingerprint=fingerprint,
         )
 
     # -- hooks for subclasses ----------------------------------------------------------------
@@ -247,7 +261,8 @@ class TorchImageClassifier(ClassifierMixin, BaseEstimator):
             val = ArrayDataset(x[val_idx], targets[val_idx], extras={k: v[val_idx] for k, v in extras.items()})
         weight = balanced_class_weights(y_enc[train_idx], len(self.classes_)) if self.class_weight else None
         task = ClassificationTask(class_weight=weight, inputs=self._inputs)
-        self.history_ = Trainer(self._train_config(validation=val is not None)).fit(network, train, val, task)
+        config = self._train_config(validation=val is not None, fingerprint=self._fingerprint(x, y_enc, train_idx))
+        self.history_ = Trainer(config).fit(network, train, val, task)
         self.model_ = network.eval()
         self.n_train_, self.n_val_ = len(train_idx), len(val_idx)
         return self
@@ -282,7 +297,6 @@ class TorchImageClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
-        tags.non_deterministic = False
         return tags
 
     # -- persistence -------------------------------------------------------------------------

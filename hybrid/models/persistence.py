@@ -15,8 +15,9 @@ kind                      class                                                 
 
 Safety. ``weights.pt`` files are read with ``torch.load(weights_only=True)``. scikit-learn
 models are written with :mod:`skops.io` and read back only when every type in the file
-belongs to :data:`TRUSTED_MODULES` (NumPy, SciPy, scikit-learn, XGBoost, TumorTrace's own
-``features``/``hybrid``), so loading never runs code from elsewhere. A pickle (``model.pkl``,
+that skops does not trust by default belongs to :data:`TRUSTED_MODULES` (NumPy, SciPy,
+scikit-learn, XGBoost, TumorTrace's own ``features``/``hybrid``); skops rebuilds objects
+without calling arbitrary functions, and types from any other package are refused. A pickle (``model.pkl``,
 written only on request with ``format="pickle"``) is refused unless
 ``load_model(..., trust_pickle=True)``: unpickling executes arbitrary code.
 
@@ -56,8 +57,9 @@ MODEL_KINDS: dict[str, str | Callable[[Path, bool], Any]] = {
     "tumortrace-segmenter": "hybrid.segmentation.segmenter:Segmenter",  # the Segmenter's "format" field
 }
 
-#: Top-level modules whose types a ``.skops`` file may contain.
-TRUSTED_MODULES = ("builtins", "collections", "numpy", "scipy", "sklearn", "xgboost", "features", "hybrid")
+#: Top-level packages whose types a ``.skops`` file may contain beyond skops' own default-trusted
+#: ones (the types make_pipeline produces: scikit-learn, XGBoost, TumorTrace's transformers).
+TRUSTED_MODULES = ("numpy", "scipy", "sklearn", "xgboost", "features", "hybrid")
 
 
 class UntrustedModelError(ValueError):

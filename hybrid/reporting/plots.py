@@ -123,32 +123,50 @@ def plot_confusion_matrices(
     return save_figure(fig, path)
 
 
+#: Validation metric shown in the right panel of training curves, in order of preference.
+_CURVE_METRICS = ("val_roc_auc", "val_dice", "val_balanced_accuracy", "val_accuracy")
+
+
 def plot_training_curves(runs: Sequence[dict[str, Any]], path: str | os.PathLike, title: str = "") -> Path:
-    """Training curves of CNN runs: one row per run, loss (left) and validation metrics (right),
-    one line per fold.
+    """Training curves of CNN runs: one row per run; losses (left: training solid, validation
+    dashed) and one validation metric (right: the first of ``val_roc_auc``, ``val_dice``,
+    ``val_balanced_accuracy``, ``val_accuracy`` present); one colour per fold.
 
     ``runs``: dicts with ``label`` and ``histories`` (list of ``History.to_dict()`` outputs,
     one per fold; ``None`` entries are skipped).
     """
+    from matplotlib.ticker import MaxNLocator
+
     n = max(1, len(runs))
     fig = _figure(10, 2.8 * n + 0.4)
     axes = np.asarray(fig.subplots(n, 2)).reshape(n, 2)
+    colours = [f"C{i}" for i in range(10)]
     for (ax_loss, ax_metric), run in zip(axes, runs):
+        metric = None
         for fold, hist in enumerate(run["histories"]):
             if not hist or not hist.get("rows"):
                 continue
             rows = hist["rows"]
             epochs = [r.get("epoch", i + 1) for i, r in enumerate(rows)]
-            cols = [c for c in rows[0] if c not in ("epoch", "lr")]
-            for name in cols:
-                ax = ax_loss if name.endswith("loss") else ax_metric
-                ax.plot(epochs, [r.get(name, np.nan) for r in rows], marker=".", linewidth=1,
-                        label=f"fold {fold} {name}")
-        for ax, what in ((ax_loss, "loss"), (ax_metric, "validation metrics")):
+            colour = colours[fold % len(colours)]
+            for name, style in (("train_loss", "-"), ("val_loss", "--")):
+                if name in rows[0]:
+                    ax_loss.plot(epochs, [r.get(name, np.nan) for r in rows], style, color=colour, marker=".",
+                                 linewidth=1, label=f"fold {fold} {name.split('_')[0]}")
+            metric = metric or next((m for m in _CURVE_METRICS if m in rows[0]), None)
+            if metric:
+                ax_metric.plot(epochs, [r.get(metric, np.nan) for r in rows], color=colour, marker=".",
+                               linewidth=1, label=f"fold {fold}")
+            if hist.get("best_epoch"):
+                ax_metric.axvline(hist["best_epoch"], color=colour, linestyle=":", linewidth=0.8)
+        for ax, what in ((ax_loss, "loss (train solid, validation dashed)"),
+                         (ax_metric, f"{metric or 'validation metric'} (dotted: best epoch)")):
             ax.set_title(f"{run['label']}: {what}", fontsize=8)
             ax.set_xlabel("epoch", fontsize=7)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.tick_params(labelsize=7)
             if ax.get_legend_handles_labels()[0]:
-                ax.legend(fontsize=6)
+                ax.legend(fontsize=6, ncol=2)
     if title:
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()

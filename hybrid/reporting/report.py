@@ -28,7 +28,7 @@ __all__ = ["write_report", "make_figures", "render_markdown", "render_html", "bu
 
 @dataclass
 class Block:
-    kind: str  # "h1" | "h2" | "h3" | "p" | "table" | "figure" | "pre" | "markdown"
+    kind: str  # "h1" | "h2" | "h3" | "p" | "table" | "figure" | "pre" | "ul" | "markdown"
     text: str = ""
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
@@ -83,6 +83,8 @@ def _header_blocks(results: dict[str, Any]) -> list[Block]:
         f"wall time: {fmt(results.get('wall_time_s'), 1)} s",
         f"machine: {machine.get('platform', '?')}, {machine.get('cpu_count', '?')} CPUs",
     ]
+    if machine.get("load_average_1_5_15min"):
+        facts.append(f"load average at start: {', '.join(map(str, machine['load_average_1_5_15min']))}")
     blocks.append(Block("p", " · ".join(facts)))
     if versions:
         blocks.append(Block("p", f"Versions: {versions}"))
@@ -241,6 +243,12 @@ def _markdown_to_blocks(text: str) -> list[Block]:
                     table.append(cells)
                 i += 1
             blocks.append(Block("table", header=table[0] if table else [], rows=table[1:]))
+        elif line.startswith(("- ", "* ")):
+            items = []
+            while i < len(lines) and lines[i].strip().startswith(("- ", "* ")):
+                items.append([lines[i].strip()[2:]])
+                i += 1
+            blocks.append(Block("ul", rows=items))
         elif line.startswith("```"):
             j = i + 1
             while j < len(lines) and not lines[j].strip().startswith("```"):
@@ -249,7 +257,7 @@ def _markdown_to_blocks(text: str) -> list[Block]:
             i = j + 1
         else:
             para = []
-            while i < len(lines) and lines[i].strip() and not lines[i].strip().startswith(("#", "|", "```")):
+            while i < len(lines) and lines[i].strip() and not lines[i].strip().startswith(("#", "|", "```", "- ", "* ")):
                 para.append(lines[i].strip())
                 i += 1
             blocks.append(Block("p", " ".join(para)))
@@ -257,10 +265,11 @@ def _markdown_to_blocks(text: str) -> list[Block]:
 
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1500px;
 color:#222;padding:0 1em}
-table{border-collapse:collapse;margin:1em 0;font-size:0.85em}
-th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}
+table{border-collapse:collapse;margin:1em 0;font-size:0.75em}
+th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;white-space:nowrap}
+.scroll{overflow-x:auto}
 th{background:#f0f3f7} tr:nth-child(even) td{background:#fafafa}
 pre{background:#f6f8fa;padding:0.8em;overflow-x:auto;font-size:0.8em}
 figure{margin:1em 0} figure img{max-width:100%;border:1px solid #ddd}
@@ -288,7 +297,7 @@ def render_html(blocks: list[Block], out_dir: str | os.PathLike, title: str = "T
         elif b.kind == "table":
             head = "".join(f"<th>{esc(str(h))}</th>" for h in b.header)
             rows = "".join("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>" for row in b.rows)
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+            body.append(f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>')
         elif b.kind == "figure":
             png = out_dir / b.path
             if png.is_file():
@@ -298,6 +307,8 @@ def render_html(blocks: list[Block], out_dir: str | os.PathLike, title: str = "T
                 body.append(f"<p><em>figure missing: {esc(b.path)}</em></p>")
         elif b.kind == "pre":
             body.append(f"<pre>{esc(b.text)}</pre>")
+        elif b.kind == "ul":
+            body.append("<ul>" + "".join(f"<li>{esc(row[0])}</li>" for row in b.rows) + "</ul>")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"

@@ -94,7 +94,7 @@ def iou_per_slice(preds: Sequence, truths: Sequence) -> np.ndarray:
 
 def _per_group(preds, truths, groups, kind: str) -> dict[str, float]:
     _check_lists(preds, truths)
-    groups = np.asarray(groups).astype(str)
+    groups = [str(g) for g in groups]
     if len(groups) != len(preds):
         raise ValueError(f"{len(groups)} group labels for {len(preds)} masks")
     counts: dict[str, list[int]] = {}

@@ -348,7 +348,7 @@ class Segmenter(BaseEstimator):
         params["checkpoint_dir"] = None if params["checkpoint_dir"] is None else str(params["checkpoint_dir"])
         params["postprocess"] = None if params["postprocess"] is None else dict(params["postprocess"])
         config = {
-            "format": FORMAT, "version": VERSION, "estimator": "Segmenter", "params": params,
+            "kind": "segmenter", "format": FORMAT, "version": VERSION, "estimator": "Segmenter", "params": params,
             "fitted": {"in_channels_": self.in_channels_, "postprocess_": self.postprocess_,
                        "train_groups_": self.train_groups_.tolist(), "val_groups_": self.val_groups_.tolist(),
                        "stopped_by_time_": self.stopped_by_time_},

@@ -49,9 +49,16 @@ class History:
                 f"stopped_early={self.stopped_early})")
 
     def __eq__(self, other: object) -> bool:
+        """Same rows (NaN equals NaN), monitor, best epoch and stop flag."""
         if not isinstance(other, History):
             return NotImplemented
-        return self.to_dict() == other.to_dict()
+
+        def comparable(history: History) -> dict[str, Any]:
+            data = history.to_dict()
+            data["rows"] = [{k: None if math.isnan(v) else v for k, v in r.items()} for r in data["rows"]]
+            return data
+
+        return comparable(self) == comparable(other)
 
     def append(self, row: dict[str, Any]) -> None:
         self.rows.append({k: float(v) for k, v in row.items()})

@@ -69,7 +69,7 @@ CHECKPOINT_FORMAT = "tumortrace-train-checkpoint"
 CHECKPOINT_VERSION = 1
 # Settings that must match between a checkpoint and the config resuming from it.
 _RESUME_KEYS = ("optimizer", "schedule", "lr", "momentum", "weight_decay", "step_size", "gamma", "batch_size",
-                "seed", "monitor", "monitor_mode")
+                "seed", "monitor", "monitor_mode", "fingerprint")
 
 
 @runtime_checkable
@@ -140,6 +140,10 @@ class TrainConfig:
         Validation batch size (default: ``batch_size``).
     grad_clip : float or None
         Clip the global gradient norm to this value.
+    fingerprint : str or None
+        Identifies the data and model of the run (e.g. a hash computed by the caller);
+        ``resume`` refuses a checkpoint whose fingerprint differs, so a shared
+        ``checkpoint_dir`` never continues another run's training.
     """
 
     epochs: int = 10
@@ -163,6 +167,7 @@ class TrainConfig:
     num_workers: int = 0
     eval_batch_size: int | None = None
     grad_clip: float | None = None
+    fingerprint: str | None = None
 
     def __post_init__(self) -> None:
         check_positive_int(self.epochs, "epochs")
