@@ -529,19 +529,29 @@ def run_suite(
         speed = run_speed(out_dir, **{"verbose": progress, **cfg.get("speed", {})})
         results.update(speed=speed, markdown=format_markdown(speed), run={"computed": 1, "cached": 0})
     else:
-        results.update(_run_folds(cfg, out_dir, progress))
+        def checkpoint(partial: dict[str, Any]) -> None:
+            _write_outputs({**results, **partial, "wall_time_s": time.perf_counter() - started}, out_dir)
+
+        results.update(_run_folds(cfg, out_dir, progress, on_model=checkpoint))
     results["wall_time_s"] = time.perf_counter() - started
+    return _write_outputs(results, out_dir)
+
+
+def _write_outputs(results: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """Figures, ``results.json``, ``results.csv`` (not for speed), ``report.md``/``.html``."""
     from hybrid.reporting.report import make_figures, write_report
 
     results["figures"] = make_figures(results, out_dir)
     _write_json(out_dir / "results.json", results)
-    if cfg["task"] != "speed":
-        _write_csv(out_dir / "results.csv", results["models"], cfg["task"])
+    if results["task"] != "speed":
+        _write_csv(out_dir / "results.csv", results["models"], results["task"])
     write_report(results, out_dir)
     return results
 
 
-def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool) -> dict[str, Any]:
+def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool, on_model: Any = None) -> dict[str, Any]:
+    """Compute or read every fold; ``on_model(partial_results)`` is called after each model that
+    needed computing (so an interrupted run leaves a report of the finished models)."""
     from hybrid.data.splits import group_stratified_kfold
     from tqdm.auto import tqdm
 
@@ -568,6 +578,7 @@ def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool) -> dict[str, 
     prepared: dict[str, tuple[list, list]] = {}
     feature_cache = FeatureCache()
     for setting, family, clf, spec in jobs:
+        computed_before = counts["computed"]
         model_spec = {k: v for k, v in spec.items() if k != "classifiers"}
         if clf != "cnn":
             model_spec.pop("cnn_params", None)
@@ -614,7 +625,17 @@ def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool) -> dict[str, 
                      "false_positive_slice_rate"]
             entry["summary"] = {m: mean_std([f["metrics"].get(m) for f in folds]) for m in names}
         models.append(entry)
+        if on_model is not None and len(models) < len(jobs) and counts["computed"] > computed_before:
+            on_model(_assemble(cfg, data, groups, group_note, fingerprint, splits, models, counts, complete=False))
     bar.close()
+    return _assemble(cfg, data, groups, group_note, fingerprint, splits, models, counts, complete=True)
+
+
+def _assemble(cfg: dict[str, Any], data: DataBundle, groups: np.ndarray, group_note: str, fingerprint: str,
+              splits: list, models: list[dict[str, Any]], counts: dict[str, int], complete: bool) -> dict[str, Any]:
+    """The results of the models finished so far (``complete`` False for a checkpoint)."""
+    task, seed = cfg["task"], int(cfg["seed"])
+    settings = cfg.get("settings", {"whole": {}})
     comparisons = []
     if task == "classification":
         for setting in settings:
@@ -625,13 +646,17 @@ def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool) -> dict[str, 
         tumor = int(sum(np.any(m) for m in data.masks))
         class_counts = {"tumor slices": tumor, "tumor-free slices": len(data.masks) - tumor}
     notes = []
+    if not complete:
+        notes.append(f"PARTIAL RESULTS: the run is still going or was interrupted after {len(models)} model(s); "
+                     "rerun the same command to resume from the fold cache.")
     if any(s.get("roi") for s in settings.values()):
         notes.append("ROI settings crop each image to its ground-truth lesion mask (+ padding): they measure "
                      "classification of a delineated lesion, not detection.")
     return {
+        "complete": complete,
         "dataset": {"description": data.description, "n": len(data.y), "classes": data.classes,
                     "class_counts": class_counts, "n_groups": int(np.unique(groups).size),
                     "fingerprint": fingerprint,
-                    "split": f"group-stratified {n_splits}-fold, {group_note}, seed {seed}", "notes": notes},
-        "models": models, "comparisons": comparisons, "run": counts,
+                    "split": f"group-stratified {len(splits)}-fold, {group_note}, seed {seed}", "notes": notes},
+        "models": list(models), "comparisons": comparisons, "run": dict(counts),
     }

@@ -11,7 +11,7 @@ Schema (every key optional unless marked; unknown keys are errors naming the key
       "name": str,                          # required; used in output names
       "description": str,
       "task": "classification" | "segmentation" | "speed",          # required
-      "seed": int,                           # default 0 (splits, subsampling, models)
+      "seed": int,                           # default 0 (splits, subsampling, synthetic data, models)
       "dataset": {                           # classification / segmentation
         "source": "synthetic" | "path",      # default "path"
         "path": str | null,                  # relative paths resolve against $TUMORTRACE_DATA

@@ -65,10 +65,12 @@ def resize(image: np.ndarray, size) -> np.ndarray:
     image = np.asarray(image)
     if image.shape == (rows, cols):
         return image
-    src = np.ascontiguousarray(image, dtype=np.float64)
-    out = resize_area(src, rows, cols)
+    src = np.ascontiguousarray(image)
+    if src.dtype == np.bool_ or src.dtype.kind not in "iuf":
+        src = src.astype(np.float64)
+    out = resize_area(src, rows, cols)  # float64; the kernel reads any real dtype
     # a convex combination cannot leave the input's range; clip the rounding (1 + 2e-16)
-    np.clip(out, src.min(), src.max(), out=out)
+    np.clip(out, float(src.min()), float(src.max()), out=out)
     return _back_to_dtype(out, image.dtype)
 
 

@@ -118,16 +118,7 @@ def _neighbour_tables(P: int, R: float, rows: int, cols: int):
     co0, co1, dc = _fractions(cols, cp)
     interp = (rp != np.floor(rp)) | (cp != np.floor(cp))
     dc = np.ascontiguousarray(dc.T)
-    # Interpolated neighbours with the same column offset share their horizontal
-    # interpolation per image row (class cls[i], first member rep[k]).
-    cls = np.full(P, -1, dtype=np.int64)
-    classes: dict[float, int] = {}
-    for i in np.flatnonzero(interp):
-        cls[i] = classes.setdefault(float(cp[i]), len(classes))
-    rep = np.array([np.flatnonzero(cls == k)[0] for k in range(len(classes))], dtype=np.int64)
-    row_min = int(ro0[interp].min()) if interp.any() else 0
-    row_max = int(ro1[interp].max()) if interp.any() else 0
-    return ro0, ro1, co0, co1, dr, dc, 1 - dc, interp, cls, rep, row_min, row_max
+    return ro0, ro1, co0, co1, dr, dc, 1 - dc, interp
 
 
 @lru_cache(maxsize=32)

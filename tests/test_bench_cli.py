@@ -46,3 +46,21 @@ def test_bad_config_file_names_key(tmp_path, capsys):
                                "families": {"deep": {"classifiers": ["forest"]}}}))
     assert main(["bench", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 2
     assert "families.deep.classifiers" in capsys.readouterr().err
+
+
+def test_bench_end_to_end_then_resume(tmp_path, capsys):
+    cfg = tmp_path / "tiny.json"
+    cfg.write_text(json.dumps({
+        "name": "tiny-cli", "task": "classification",
+        "dataset": {"source": "synthetic", "n": 12, "size": 32},
+        "split": {"n_splits": 2},
+        "families": {"handcrafted": {"classifiers": ["logreg"],
+                                     "params": {"handcrafted": {"image_size": 32, "extractors": ["hog", "lbp"]}}}},
+    }))
+    out = tmp_path / "out"
+    assert main(["bench", "--config", str(cfg), "--out", str(out), "--no-progress"]) == 0
+    first = capsys.readouterr().out
+    assert "2 folds computed, 0 from cache" in first and "whole/handcrafted/logreg" in first
+    assert (out / "report.html").is_file() and (out / "results.csv").is_file()
+    assert main(["bench", "--config", str(cfg), "--out", str(out), "--no-progress"]) == 0
+    assert "0 folds computed, 2 from cache" in capsys.readouterr().out

@@ -118,3 +118,19 @@ def test_feature_cache_gives_the_pipelines_own_predictions():
 
     rest = Pipeline(model.steps[1:]).fit(X[train], y[train])
     np.testing.assert_allclose(rest.predict_proba(X[test]), expected, rtol=1e-6, atol=1e-9)
+
+
+def test_failing_model_leaves_partial_report_of_finished_ones(first_run, tmp_path):
+    out, _ = first_run
+    import shutil
+
+    shutil.copytree(out / "folds", tmp_path / "folds")  # handcrafted folds come from the cache...
+    broken = {**TINY, "families": {**TINY["families"], "fused": {
+        "classifiers": ["logreg"], "params": {"embeddings": {"backbone": "no-such-net"}}}}}
+    broken["families"]["handcrafted"] = {"classifiers": ["svm"], "params": {"handcrafted": {"image_size": 32}}}
+    with pytest.raises(ValueError, match="no-such-net"):
+        run_suite(broken, out=tmp_path, progress=False)
+    partial = json.loads((tmp_path / "results.json").read_text())
+    assert partial["complete"] is False
+    assert [m["id"] for m in partial["models"]] == ["whole/handcrafted/svm", "whole/deep/logreg"]
+    assert "PARTIAL RESULTS" in (tmp_path / "report.md").read_text()

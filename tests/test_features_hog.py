@@ -129,6 +129,9 @@ def test_transformer_resizes_and_names():
     names = t.get_feature_names_out()
     assert X.shape == (3, len(names)) == (3, int(np.prod(hog_shape((32, 32), cells_per_block=(2, 2)))))
     assert names[0] == "hog_0" and names[-1] == f"hog_{len(names) - 1}"
+    from features._prepare import resize
+
+    np.testing.assert_allclose(X[2], hog(resize(ims[2], 32), cells_per_block=(2, 2)))
     # an image already of the target size is not resampled
     np.testing.assert_allclose(
         HOGFeatures(image_size=64, cells_per_block=(2, 2)).fit(ims).transform([ims[1]])[0],

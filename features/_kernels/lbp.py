@@ -128,32 +128,7 @@ def _border_pixels(img, r, c_from, c_to, P, ro0, ro1, co0, co1, dr_row, dc, inte
 
 
 @njit(cache=True, nogil=True)
-def _fill_rows(img, r, c_lo, c_hi, co0, co1, dc, omdc, rep, row_min, row_max, hbuf, state):
-    """Horizontal interpolation ``(1 - dc) * left + dc * right`` of the image rows needed by row ``r``.
-
-    Neighbours with the same column offset ``cp`` (class ``k``, representative ``rep[k]``)
-    share these values: ``hbuf[k, q % K]`` holds image row ``q``. Rows are filled once, in
-    increasing order (``state[0]`` = next row to fill), so each is computed once per class.
-    """
-    K = hbuf.shape[1]
-    n = c_hi - c_lo
-    start = max(state[0], r + row_min)
-    for q in range(start, r + row_max + 1):
-        for k in range(rep.shape[0]):
-            i = rep[k]
-            left = img[q, c_lo + co0[i] : c_hi + co0[i]]
-            right = img[q, c_lo + co1[i] : c_hi + co1[i]]
-            b_v = dc[i, c_lo:c_hi]
-            omb_v = omdc[i, c_lo:c_hi]
-            h = hbuf[k, q % K]
-            for j in range(n):
-                h[j] = omb_v[j] * left[j] + b_v[j] * right[j]
-    state[0] = max(state[0], r + row_max + 1)
-
-
-@njit(cache=True, nogil=True)
-def _row_codes(img, r, P, ro0, ro1, co0, co1, dr_row, dc, omdc, interp, cls, rep, row_min, row_max, hbuf, state,
-               c_lo, c_hi, row_ok, codes, s, ss):
+def _row_codes(img, r, P, ro0, ro1, co0, co1, dr_row, dc, omdc, interp, c_lo, c_hi, row_ok, codes, s, ss):
     """Raw patterns of row ``r`` into ``codes`` (``s``/``ss``: scratch for the border pixels)."""
     cols = img.shape[1]
     if not row_ok or c_hi <= c_lo:
@@ -161,8 +136,6 @@ def _row_codes(img, r, P, ro0, ro1, co0, co1, dr_row, dc, omdc, interp, cls, rep
         return
     _border_pixels(img, r, 0, c_lo, P, ro0, ro1, co0, co1, dr_row, dc, interp, codes, s, ss)
     _border_pixels(img, r, c_hi, cols, P, ro0, ro1, co0, co1, dr_row, dc, interp, codes, s, ss)
-    _fill_rows(img, r, c_lo, c_hi, co0, co1, dc, omdc, rep, row_min, row_max, hbuf, state)
-    K = hbuf.shape[1]
     # Slices starting at the first interior column: loop indices j >= 0 let LLVM drop
     # Numba's negative-index wraparound and vectorise over columns.
     n = c_hi - c_lo
@@ -173,18 +146,25 @@ def _row_codes(img, r, P, ro0, ro1, co0, co1, dr_row, dc, omdc, interp, cls, rep
     zero = np.int32(0)
     for i in range(P):
         bit = np.int32(1) << np.int32(i)
+        r0 = r + ro0[i]
+        tl = img[r0, c_lo + co0[i] : c_hi + co0[i]]
         if interp[i]:
-            top = hbuf[cls[i], (r + ro0[i]) % K]
-            bottom = hbuf[cls[i], (r + ro1[i]) % K]
+            r1 = r + ro1[i]
+            tr = img[r0, c_lo + co1[i] : c_hi + co1[i]]
+            bl = img[r1, c_lo + co0[i] : c_hi + co0[i]]
+            br = img[r1, c_lo + co1[i] : c_hi + co1[i]]
             a = dr_row[i]
             oma = 1.0 - a
+            b_v = dc[i, c_lo:c_hi]
+            omb_v = omdc[i, c_lo:c_hi]
             for j in range(n):
-                v = oma * top[j] + a * bottom[j]
+                b = b_v[j]
+                omb = omb_v[j]
+                v = oma * (omb * tl[j] + b * tr[j]) + a * (omb * bl[j] + b * br[j])
                 # v >= centre is skimage's (v - centre >= 0) for finite doubles (subtraction
                 # of finite doubles is 0 only for equal operands: no flush-to-zero here)
                 code_v[j] |= bit if v >= centre[j] else zero
         else:
-            tl = img[r + ro0[i], c_lo + co0[i] : c_hi + co0[i]]
             for j in range(n):
                 code_v[j] |= bit if tl[j] >= centre[j] else zero
 
@@ -239,7 +219,7 @@ def _interior(img, ro0, ro1, co0, co1):
 
 
 @njit(cache=True, nogil=True)
-def lbp_image(img, P, method, ro0, ro1, co0, co1, dr, dc, omdc, interp, cls, rep, row_min, row_max, lut, use_lut):
+def lbp_image(img, P, method, ro0, ro1, co0, co1, dr, dc, omdc, interp, lut, use_lut):
     """Code image (float64, like skimage); ``method == VAR`` gives the ddof=0 variance or NaN."""
     rows, cols = img.shape
     out = np.empty((rows, cols), dtype=np.float64)
@@ -247,18 +227,13 @@ def lbp_image(img, P, method, ro0, ro1, co0, co1, dr, dc, omdc, interp, cls, rep
     s = np.empty(cols, dtype=np.float64)
     ss = np.empty(cols, dtype=np.float64)
     r_lo, r_hi, c_lo, c_hi = _interior(img, ro0, ro1, co0, co1)
-    hbuf = np.empty((max(rep.shape[0], 1), row_max - row_min + 1, max(c_hi - c_lo, 0)), dtype=np.float64)
-    state = np.zeros(1, dtype=np.int64)
     want_var = method == VAR
     for r in range(rows):
         row_ok = r >= r_lo and r < r_hi
         if want_var:
             _row_sums(img, r, P, ro0, ro1, co0, co1, dr[r], dc, interp, c_lo, c_hi, row_ok, codes, s, ss)
         else:
-            _row_codes(
-                img, r, P, ro0, ro1, co0, co1, dr[r], dc, omdc, interp, cls, rep, row_min, row_max, hbuf, state,
-                c_lo, c_hi, row_ok, codes, s, ss,
-            )
+            _row_codes(img, r, P, ro0, ro1, co0, co1, dr[r], dc, omdc, interp, c_lo, c_hi, row_ok, codes, s, ss)
         if want_var:
             for c in range(cols):
                 var = (ss[c] - (s[c] * s[c]) / P) / P
@@ -273,7 +248,7 @@ def lbp_image(img, P, method, ro0, ro1, co0, co1, dr, dc, omdc, interp, cls, rep
 
 
 @njit(cache=True, nogil=True)
-def lbp_counts(img, P, method, ro0, ro1, co0, co1, dr, dc, omdc, interp, cls, rep, row_min, row_max, lut, use_lut, n_bins, mask, use_mask):
+def lbp_counts(img, P, method, ro0, ro1, co0, co1, dr, dc, omdc, interp, lut, use_lut, n_bins, mask, use_mask):
     """Histogram counts of the codes (code and count fused; no code image is stored)."""
     rows, cols = img.shape
     counts = np.zeros(n_bins, dtype=np.int64)
@@ -284,8 +259,6 @@ def lbp_counts(img, P, method, ro0, ro1, co0, co1, dr, dc, omdc, interp, cls, re
     s = np.empty(cols, dtype=np.float64)
     ss = np.empty(cols, dtype=np.float64)
     r_lo, r_hi, c_lo, c_hi = _interior(img, ro0, ro1, co0, co1)
-    hbuf = np.empty((max(rep.shape[0], 1), row_max - row_min + 1, max(c_hi - c_lo, 0)), dtype=np.float64)
-    state = np.zeros(1, dtype=np.int64)
     for r in range(rows):
         if use_mask:
             any_in = False
@@ -296,10 +269,7 @@ def lbp_counts(img, P, method, ro0, ro1, co0, co1, dr, dc, omdc, interp, cls, re
             if not any_in:
                 continue
         row_ok = r >= r_lo and r < r_hi
-        _row_codes(
-                img, r, P, ro0, ro1, co0, co1, dr[r], dc, omdc, interp, cls, rep, row_min, row_max, hbuf, state,
-                c_lo, c_hi, row_ok, codes, s, ss,
-            )
+        _row_codes(img, r, P, ro0, ro1, co0, co1, dr[r], dc, omdc, interp, c_lo, c_hi, row_ok, codes, s, ss)
         if use_lut:
             if use_mask:
                 for c in range(cols):

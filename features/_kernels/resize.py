@@ -38,7 +38,7 @@ def _taps(n_in, n_out):
 
 @njit(cache=True, nogil=True)
 def resize_area(image, out_rows, out_cols):
-    """Area-weighted resampling of a 2-D array to ``(out_rows, out_cols)``, float64 result."""
+    """Area-weighted resampling of a 2-D real array to ``(out_rows, out_cols)``, float64 result."""
     h, w = image.shape
     rs, rn, rw = _taps(h, out_rows)
     cs, cn, cw = _taps(w, out_cols)
@@ -48,7 +48,7 @@ def resize_area(image, out_rows, out_cols):
             wt = rw[i, k]
             src = rs[i] + k
             for c in range(w):
-                tmp[i, c] += wt * image[src, c]
+                tmp[i, c] += wt * np.float64(image[src, c])
     out = np.zeros((out_rows, out_cols))
     for i in range(out_rows):
         for j in range(out_cols):

@@ -117,11 +117,13 @@ def _classification_blocks(results: dict[str, Any]) -> list[Block]:
         "Results (held-out folds only)",
         "Each cell: mean ± std over test folds (sample std, ddof=1) [95% percentile bootstrap CI on the pooled "
         "out-of-fold predictions, 2000 class-stratified resamples]. Sensitivity, specificity and F1 are those "
-        "of the positive class (binary) or macro one-vs-rest averages (multi-class). Timings: fit = seconds per "
-        "fold; infer = milliseconds per test image (feature extraction + classifier).",
+        "of the positive class (binary) or macro one-vs-rest averages (multi-class). Timings (means over folds; "
+        "they depend on the machine and its load): fit = seconds per fold including feature extraction of the "
+        "training images; infer = milliseconds per test image (extraction + classifier); extract = feature "
+        "extraction throughput (images/s; – for end-to-end CNNs).",
     )
     header = ["setting", "family", "classifier", "ROC-AUC", "accuracy", "balanced acc.", "sensitivity",
-              "specificity", "F1", "fit s", "infer ms/img"]
+              "specificity", "F1", "fit s", "infer ms/img", "extract img/s"]
     rows = []
     for m in results.get("models", []):
         s = m.get("summary", {})
@@ -130,7 +132,7 @@ def _classification_blocks(results: dict[str, Any]) -> list[Block]:
             m["setting"], m["family"], m["classifier"], _mean_std_ci(s.get("roc_auc")),
             _mean_std_ci(s.get("accuracy")), _mean_std(s.get("balanced_accuracy")), _mean_std(s.get("recall")),
             _mean_std(s.get("specificity")), _mean_std(s.get("f1")), fmt(t.get("fit_s"), 2),
-            fmt(t.get("infer_ms_per_image"), 2),
+            fmt(t.get("infer_ms_per_image"), 2), fmt(t.get("extract_images_per_s"), 1),
         ])
     blocks.append(Block("table", header=header, rows=rows))
     comps = results.get("comparisons", [])
