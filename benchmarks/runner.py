@@ -392,7 +392,7 @@ def _classification_fold(model: Any, images, data: DataBundle, groups: np.ndarra
 def _segmentation_fold(family: str, spec: dict[str, Any], seed: int, images, masks, data: DataBundle,
                        groups: np.ndarray, train, test, fold: int, figure_dir: Path | None) -> dict[str, Any]:
     from hybrid.segmentation.segmenter import Segmenter
-    from hybrid.segmentation.metrics import hausdorff95, segmentation_report
+    from hybrid.segmentation.metrics import dice, hausdorff95, segmentation_report
 
     params = _with_seed(Segmenter, {"arch": family, **spec.get("params", {})}, seed)
     model = Segmenter(**params)
@@ -415,10 +415,15 @@ def _segmentation_fold(family: str, spec: dict[str, Any], seed: int, images, mas
     if figure_dir is not None and fold == 0:
         from hybrid.segmentation.overlay import write_case_overlays
 
-        for which in ("best", "worst"):
-            paths = write_case_overlays([images[i] for i in test], truth, pred, figure_dir, which=which, n=2,
-                                        names=[data.ids[i] for i in test])
-            overlays += [str(p) for p in paths]
+        tumor = [j for j, t in enumerate(truth) if np.any(t)]  # rank slices with tumor by Dice
+        ranked = sorted(tumor, key=lambda j: -dice(pred[j], truth[j]))
+        best = ranked[:2]
+        worst = [j for j in ranked[::-1][:2] if j not in best]
+        for which, chosen in (("best", best), ("worst", worst)):
+            if chosen:
+                paths = write_case_overlays([images[i] for i in test], truth, pred, figure_dir / which, which=chosen,
+                                            names=[data.ids[i] for i in test])
+                overlays += [str(p) for p in paths]
     return {
         "fold": fold, "n_train": int(len(train)), "n_test": int(len(test)), "test_index": np.asarray(test).tolist(),
         "metrics": metrics, "history": _history_of(model), "overlays": overlays,
@@ -527,7 +532,7 @@ def run_suite(
         from benchmarks.speed import format_markdown, run_speed
 
         speed = run_speed(out_dir, **{"verbose": progress, **cfg.get("speed", {})})
-        results.update(speed=speed, markdown=format_markdown(speed), run={"computed": 1, "cached": 0})
+        results.update(speed=speed, markdown=format_markdown(speed))
     else:
         def checkpoint(partial: dict[str, Any]) -> None:
             _write_outputs({**results, **partial, "wall_time_s": time.perf_counter() - started}, out_dir)
@@ -550,8 +555,8 @@ def _write_outputs(results: dict[str, Any], out_dir: Path) -> dict[str, Any]:
 
 
 def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool, on_model: Any = None) -> dict[str, Any]:
-    """Compute or read every fold; ``on_model(partial_results)`` is called after each model that
-    needed computing (so an interrupted run leaves a report of the finished models)."""
+    """Compute or read every fold; once anything had to be computed, ``on_model(partial_results)``
+    is called after each model (so an interrupted run leaves a report of the finished models)."""
     from hybrid.data.splits import group_stratified_kfold
     from tqdm.auto import tqdm
 
@@ -578,7 +583,6 @@ def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool, on_model: Any
     prepared: dict[str, tuple[list, list]] = {}
     feature_cache = FeatureCache()
     for setting, family, clf, spec in jobs:
-        computed_before = counts["computed"]
         model_spec = {k: v for k, v in spec.items() if k != "classifiers"}
         if clf != "cnn":
             model_spec.pop("cnn_params", None)
@@ -625,7 +629,7 @@ def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool, on_model: Any
                      "false_positive_slice_rate"]
             entry["summary"] = {m: mean_std([f["metrics"].get(m) for f in folds]) for m in names}
         models.append(entry)
-        if on_model is not None and len(models) < len(jobs) and counts["computed"] > computed_before:
+        if on_model is not None and len(models) < len(jobs) and counts["computed"]:
             on_model(_assemble(cfg, data, groups, group_note, fingerprint, splits, models, counts, complete=False))
     bar.close()
     return _assemble(cfg, data, groups, group_note, fingerprint, splits, models, counts, complete=True)

@@ -261,8 +261,15 @@ def print_table(results: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from threadpoolctl import threadpool_limits
+
+    import hybrid.models  # noqa: F401  (load every BLAS library before limiting it)
+
     args = _parse(argv)
-    results = run(args)
+    # libsvm calls BLAS ddot once per kernel entry: threading such tiny calls makes the SVM many
+    # times slower on a busy machine, so BLAS runs single-threaded (torch keeps --threads).
+    with threadpool_limits(limits=1, user_api="blas"):
+        results = run(args)
     path = write_json(results, args.out)
     print_table(results)
     print(f"\nwrote {path}")

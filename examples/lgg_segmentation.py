@@ -53,8 +53,8 @@ def main(argv=None) -> dict:
     train, test = next(split.split(np.zeros(len(groups)), groups=groups))
 
     settings = (dict(image_size=32, base_channels=4, depth=2, epochs=1) if args.quick
-                else dict(image_size=128, base_channels=8, depth=4, epochs=9, oversample_positive=2))
-    seg = Segmenter(arch=args.arch, val_fraction=0.12, max_minutes=args.max_minutes,
+                else dict(image_size=96, base_channels=8, depth=4, epochs=12, oversample_positive=2))
+    seg = Segmenter(arch=args.arch, val_fraction=0.12, max_minutes=args.max_minutes, normalize="percentile",
                     checkpoint_dir=args.out / "checkpoints", random_state=0, **settings)
     seg.fit([images[i] for i in train], [masks[i] for i in train], groups=groups[train])
     seg.save(args.out / "model")

@@ -2,10 +2,12 @@
 
 Rules (the transformers' docstrings refer here):
 
-* **Channels** — a 2-D image is used as is. For an ``(H, W, C)`` image, ``channel=k`` keeps
-  channel ``k``; ``channel=None`` averages the channels (float64 mean, then rounded half to
-  even back to the input dtype for integer images, so a ``uint8`` RGB image stays ``uint8`` and
-  GLCM/LBP grey levels keep their meaning).
+* **Channels** (:func:`to_grey`, the ONE channel rule: every transformer — HOG, GLCM, LBP,
+  MVM-LBP, MVMBP, Sobel — and the union :class:`features.HandcraftedFeatures` call it) — a
+  2-D image is used as is. For an ``(H, W, C)`` image, ``channel=k`` keeps channel ``k``;
+  ``channel=None`` averages the channels (float64 mean, then rounded half to even back to the
+  input dtype for integer images, so a ``uint8`` RGB image stays ``uint8`` and GLCM/LBP grey
+  levels keep their meaning; float images keep the float mean in their dtype).
 * **Size** — :func:`resize` resamples by area weighting (each output pixel is the mean of the
   input over its footprint, fractional pixels weighted by overlap; for enlargement this is a
   nearest-neighbour with blended seams). Outputs are clipped to the input's [min, max] (a convex
@@ -26,7 +28,8 @@ __all__ = ["to_grey", "resize", "prepare_image"]
 def _back_to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
-        return np.clip(np.rint(values), info.min, info.max).astype(dtype)
+        rounded = np.rint(values)
+        return np.clip(rounded, info.min, info.max, out=rounded).astype(dtype)
     return values.astype(dtype, copy=False)
 
 
@@ -69,8 +72,11 @@ def resize(image: np.ndarray, size) -> np.ndarray:
     if src.dtype == np.bool_ or src.dtype.kind not in "iuf":
         src = src.astype(np.float64)
     out = resize_area(src, rows, cols)  # float64; the kernel reads any real dtype
-    # a convex combination cannot leave the input's range; clip the rounding (1 + 2e-16)
-    np.clip(out, float(src.min()), float(src.max()), out=out)
+    if image.dtype.kind == "f":
+        # a convex combination cannot leave the input's range; clip the rounding (1 + 2e-16).
+        # Integer images need no clip: their bounds are integers, so rounding to the nearest
+        # integer already lands inside them.
+        np.clip(out, float(src.min()), float(src.max()), out=out)
     return _back_to_dtype(out, image.dtype)
 
 

@@ -223,22 +223,18 @@ def graycomatrix(
     offsets = _offsets(dists, angs)
     _check_offsets_fit(img.shape, offsets, "image")
     counts = _count(img, offsets, levels, roi, symmetric)
-    P = _k.to_skimage_layout(counts).reshape(levels, levels, len(dists), len(angs))
-    if normed:
-        P = P.astype(np.float64)
-        sums = P.sum(axis=(0, 1), keepdims=True)
-        sums[sums == 0] = 1
-        P /= sums
-    return P
+    layout = _k.to_skimage_layout_normed if normed else _k.to_skimage_layout
+    return layout(counts).reshape(levels, levels, len(dists), len(angs))
 
 
-def _props_of(mats: np.ndarray, symmetric: bool = False) -> np.ndarray:
+def _props_of(mats: np.ndarray, symmetric: bool = False, entropy: bool = True) -> np.ndarray:
     """All :data:`GLCM_PROPS` of ``(n, L, L)`` matrices -> ``(n, len(GLCM_PROPS))``.
 
     ``symmetric=True`` (matrices known to be symmetric) reads only the upper triangles.
+    ``entropy=False``: the entropy column may be NaN (float matrices skip the logarithms).
     """
     integral = mats.dtype.kind in "iu"
-    return _k.coprops(mats, _k.CLOGC_TABLE, bool(symmetric), integral)
+    return _k.coprops(mats, _k.CLOGC_TABLE, bool(symmetric), integral, bool(entropy))
 
 
 def graycoprops(P: Any, prop: str = "contrast") -> np.ndarray:
@@ -259,12 +255,14 @@ def graycoprops(P: Any, prop: str = "contrast") -> np.ndarray:
     ----------
     P : (L, L, n_dist, n_angle) array_like
         Counts or probabilities (non-negative, finite), e.g. from :func:`graycomatrix`.
-    prop : str
-        One of :data:`GLCM_PROPS`.
+    prop : str or sequence of str
+        One of :data:`GLCM_PROPS`, or several of them. All properties come out of one pass
+        over each matrix, so asking for several at once costs the same as asking for one.
 
     Returns
     -------
     (n_dist, n_angle) ndarray of float64
+        For a single ``prop``; for a sequence, a dict mapping each name to such an array.
 
     References
     ----------
@@ -281,7 +279,11 @@ def graycoprops(P: Any, prop: str = "contrast") -> np.ndarray:
     array([[0.58333333, 1.        ],
            [1.25      , 2.75      ]])
     """
-    check_choice(prop, "prop", GLCM_PROPS)
+    names = (prop,) if isinstance(prop, str) else tuple(prop)
+    if not names:
+        raise ValueError("prop is an empty sequence; name at least one of " + ", ".join(GLCM_PROPS))
+    for name in names:
+        check_choice(name, "prop", GLCM_PROPS)
     arr = np.asarray(P)
     if arr.ndim != 4:
         raise ValueError(f"P must be 4-D (levels, levels, n_dist, n_angle), got shape {arr.shape}")
@@ -299,8 +301,9 @@ def graycoprops(P: Any, prop: str = "contrast") -> np.ndarray:
     if arr.dtype.kind == "b" or (arr.dtype.kind in "iu" and arr.dtype.itemsize > 4):
         arr = arr.astype(np.float64)
     mats = np.ascontiguousarray(arr.reshape(n_lev, n_lev, -1).transpose(2, 0, 1))
-    values = _props_of(mats)[:, GLCM_PROPS.index(prop)]
-    return values.reshape(n_dist, n_ang)
+    values = _props_of(mats, entropy="entropy" in names)
+    out = {name: values[:, GLCM_PROPS.index(name)].reshape(n_dist, n_ang) for name in names}
+    return out[prop] if isinstance(prop, str) else out
 
 
 def haralick(
@@ -519,7 +522,7 @@ def glcm_features(
                 f"mask holds no pixel pair at offset (row {dr}, col {dc}); the ROI is too small for "
                 f"distances={dists}"
             )
-    allp = _props_of(counts, symmetric).reshape(len(dists), len(angs), len(GLCM_PROPS))
+    allp = _props_of(counts, symmetric, "entropy" in props).reshape(len(dists), len(angs), len(GLCM_PROPS))
     idx = [GLCM_PROPS.index(p) for p in props]
     chosen = allp[:, :, idx]  # (n_dist, n_angle, n_props)
     summ = np.stack([_summarise(chosen, s) for s in summaries], axis=-1)  # (n_dist, n_props, n_summ)

@@ -17,7 +17,7 @@ from ._base import ImageFeatures, as_image_list
 from ._prepare import prepare_image
 from ._validation import check_positive_int
 
-__all__ = ["HandcraftedFeatures", "EXTRACTORS", "get_extractor"]
+__all__ = ["HandcraftedFeatures", "EXTRACTORS", "UNION_LBP_SCALES", "get_extractor"]
 
 #: name -> (module, transformer class); imported lazily so that one extractor's import cost
 #: (or absence) does not burden the others.
@@ -29,6 +29,10 @@ EXTRACTORS: dict[str, tuple[str, str]] = {
     "mvmbp": ("features.patterns", "MVMBPFeatures"),
     "sobel": ("features.sobel", "SobelFeatures"),
 }
+#: LBP scales of the union's default: Ojala's two finer riu2 scales (10 + 18 = 28 values).
+#: ``LBPFeatures`` alone keeps its three scales; the union drops ``(24, 3)``, which cost as much
+#: as the rest of the vector. Ask for it with ``params={"lbp": {"scales": ((8, 1), (16, 2), (24, 3))}}``.
+UNION_LBP_SCALES = ((8, 1), (16, 2))
 # set by the union itself, so not accepted in the per-extractor params
 _UNION_ONLY = ("image_size", "channel", "n_jobs", "progress")
 
@@ -64,14 +68,17 @@ class HandcraftedFeatures(ImageFeatures):
     params : dict, optional
         ``{name: {param: value}}``: constructor arguments of each extractor's transformer
         (e.g. ``{"lbp": {"scales": ((8, 1),)}, "hog": {"cells_per_block": (2, 2)}}``);
-        unspecified extractors use their defaults; entries for known extractors that are not in
+        unspecified extractors use their defaults — except LBP, whose scales default to
+        :data:`UNION_LBP_SCALES` ``((8, 1), (16, 2))`` here (``LBPFeatures`` alone also uses
+        ``(24, 3)``; the union leaves it out for speed, pass it in ``params`` to get it); entries for known extractors that are not in
         ``extractors`` are ignored (handy in a grid search over ``extractors``), unknown names
         are an error. ``image_size``, ``channel``, ``n_jobs`` and ``progress`` belong to the
         union and are rejected here.
     image_size : int
         Side of the square every image is resampled to (default 128).
     channel : int, optional
-        Channel of multichannel images to use; None = mean over channels.
+        Channel of multichannel images to use; None = mean over channels
+        (:func:`features._prepare.to_grey`).
     n_jobs : int, optional
         Parallel workers over images (joblib threads, the kernels release the GIL; an active
         ``joblib.parallel_backend``, e.g. Dask, takes precedence). -1 = all cores.
@@ -136,6 +143,8 @@ class HandcraftedFeatures(ImageFeatures):
                 raise ValueError(f"params[{name!r}] sets {clash}; set them on HandcraftedFeatures itself")
             if name == "hog":
                 kwargs["image_size"] = size
+            if name == "lbp":
+                kwargs.setdefault("scales", UNION_LBP_SCALES)
             try:
                 built.append((name, cls(**kwargs)))
             except TypeError as exc:

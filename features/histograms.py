@@ -2,8 +2,9 @@
 
 * :func:`normalised_histogram` — integer counts -> frequencies that sum to 1, with the
   empty-region rule in one place;
-* :func:`check_n_bins` — the ``n_bins`` argument (a ``minlength``, like ``np.bincount``);
-* :func:`grey_image` — how the transformers turn a ``(H, W, C)`` image into one channel.
+* :func:`check_n_bins` — the ``n_bins`` argument (a ``minlength``, like ``np.bincount``).
+
+(How a ``(H, W, C)`` image becomes one channel is :func:`features._prepare.to_grey`.)
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import ImageValidationError, check_image, check_positive_int
+from ._validation import ImageValidationError, check_positive_int
 
-__all__ = ["normalised_histogram", "check_n_bins", "grey_image"]
+__all__ = ["normalised_histogram", "check_n_bins"]
 
 
 def check_n_bins(n_bins: Any, n_codes: int) -> int:
@@ -46,16 +47,3 @@ def normalised_histogram(counts: np.ndarray, *, what: str = "image") -> np.ndarr
         )
     return counts.astype(np.float64) / total
 
-
-def grey_image(image: Any, channel: int | None, *, name: str = "image") -> np.ndarray:
-    """One 2-D channel of ``image`` for a transformer.
-
-    2-D images are returned as they are. For ``(H, W, C)`` images, ``channel`` picks one
-    channel; with ``channel=None`` the mean over the channels is used (float64).
-    """
-    arr = check_image(image, name=name, channel=channel, allow_channels=True)
-    if arr.ndim == 3:
-        if arr.shape[-1] == 0:
-            raise ImageValidationError(f"{name} has no channels (shape {arr.shape})")
-        arr = arr.mean(axis=-1, dtype=np.float64)
-    return arr

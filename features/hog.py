@@ -180,7 +180,8 @@ class HOGFeatures(ImageFeatures):
     image_size : int
         Side of the square every image is resampled to (default 128).
     channel : int, optional
-        Channel of ``(H, W, C)`` images to use; None = mean over the channels.
+        Channel of ``(H, W, C)`` images to use; None = mean over the channels
+        (:func:`features._prepare.to_grey`).
     n_jobs : int, optional
         Parallel workers over images (joblib; -1 = all cores).
     progress : bool

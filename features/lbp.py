@@ -46,8 +46,9 @@ import numpy as np
 
 from ._base import ImageFeatures
 from ._kernels import lbp as _k
+from ._prepare import to_grey
 from ._validation import check_choice, check_image, check_mask, check_positive_int
-from .histograms import check_n_bins, grey_image, normalised_histogram
+from .histograms import check_n_bins, normalised_histogram
 
 __all__ = [
     "local_binary_pattern",
@@ -312,7 +313,9 @@ class LBPFeatures(ImageFeatures):
     method : {"uniform", "nri_uniform", "default", "ror"}
         Code definition (``var`` is excluded: no fixed bins; see :func:`lbp_histogram`).
     channel : int, optional
-        Channel of ``(H, W, C)`` images to use; ``None`` averages the channels.
+        Channel of ``(H, W, C)`` images to use; ``None`` averages the channels (the one
+        channel rule, :func:`features._prepare.to_grey`: integer images are rounded back to
+        their dtype).
     n_jobs : int, optional
         Parallel workers (threads; the kernels release the GIL).
     progress : bool
@@ -340,7 +343,7 @@ class LBPFeatures(ImageFeatures):
 
     def _extract_one(self, image: np.ndarray) -> np.ndarray:
         check_choice(self.method, "method", METHODS[:-1])
-        return multiscale_lbp_histogram(grey_image(image, self.channel), self.scales, self.method)
+        return multiscale_lbp_histogram(to_grey(image, self.channel), self.scales, self.method)
 
     def _feature_names(self) -> list[str]:
         tag = METHOD_TAGS[self.method]

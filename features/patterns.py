@@ -38,8 +38,9 @@ import numpy as np
 from ._base import ImageFeatures
 from ._kernels import lbp as _klbp
 from ._kernels import patterns as _k
+from ._prepare import to_grey
 from ._validation import check_choice, check_image, check_mask, check_positive_int
-from .histograms import check_n_bins, grey_image, normalised_histogram
+from .histograms import check_n_bins, normalised_histogram
 from .lbp import METHOD_TAGS, n_lbp_codes
 
 __all__ = ["mvm_lbp", "mvm_lbp_histogram", "mvmbp", "mvmbp_histogram", "MVMLBPFeatures", "MVMBPFeatures"]
@@ -224,7 +225,8 @@ class MVMLBPFeatures(ImageFeatures):
     method : {"default", "uniform", "nri_uniform"}
         256, 10 or 59 features.
     channel : int, optional
-        Channel of ``(H, W, C)`` images; ``None`` averages the channels.
+        Channel of ``(H, W, C)`` images; ``None`` averages the channels (rule of
+        :func:`features._prepare.to_grey`).
     n_jobs : int, optional
         Parallel workers (threads).
     progress : bool
@@ -248,7 +250,7 @@ class MVMLBPFeatures(ImageFeatures):
         self.progress = progress
 
     def _extract_one(self, image: np.ndarray) -> np.ndarray:
-        return mvm_lbp_histogram(grey_image(image, self.channel), self.R, self.method)
+        return mvm_lbp_histogram(to_grey(image, self.channel), self.R, self.method)
 
     def _feature_names(self) -> list[str]:
         check_choice(self.method, "method", MVM_METHODS)
@@ -262,7 +264,8 @@ class MVMBPFeatures(ImageFeatures):
     Parameters
     ----------
     channel : int, optional
-        Channel of ``(H, W, C)`` images; ``None`` averages the channels.
+        Channel of ``(H, W, C)`` images; ``None`` averages the channels (rule of
+        :func:`features._prepare.to_grey`).
     n_jobs : int, optional
         Parallel workers (threads).
     progress : bool
@@ -280,7 +283,7 @@ class MVMBPFeatures(ImageFeatures):
         self.progress = progress
 
     def _extract_one(self, image: np.ndarray) -> np.ndarray:
-        return mvmbp_histogram(grey_image(image, self.channel))
+        return mvmbp_histogram(to_grey(image, self.channel))
 
     def _feature_names(self) -> list[str]:
         return [f"mvmbp_{k}" for k in range(N_MVMBP_CODES)]

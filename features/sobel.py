@@ -160,9 +160,7 @@ def sobel_features(
     raw_dtype = np.asarray(image).dtype if image is not None else None
     arr = check_image(image)
     scale = 1.0 if raw_dtype == np.bool_ else _unit_scale(arr.dtype)
-    mag, n_edges, hist = sobel_summary(arr, scale, bins, edge_threshold)
-    mean = mag.mean()
-    std = np.sqrt(np.mean((mag - mean) ** 2))
+    mag, n_edges, hist, mean, std = sobel_summary(arr, scale, bins, edge_threshold)
     total = hist.sum()
     if total > 0:
         hist = hist / total

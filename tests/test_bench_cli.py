@@ -11,7 +11,8 @@ from hybrid.cli import build_parser, main
 
 def test_parse_all_options():
     args = build_parser().parse_args(
-        ["bench", "busi", "--data", "d", "--layout", "busi", "--out", "o", "--quick", "--seed", "3", "--config", "c.json"]
+        ["bench", "busi", "--data", "d", "--layout", "busi", "--out", "o", "--quick", "--seed", "3",
+         "--config", "c.json"]
     )
     assert (args.suite, args.data, args.layout, args.out, args.quick, args.seed, args.config) == (
         "busi", "d", "busi", "o", True, 3, "c.json")

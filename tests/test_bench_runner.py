@@ -124,13 +124,32 @@ def test_failing_model_leaves_partial_report_of_finished_ones(first_run, tmp_pat
     out, _ = first_run
     import shutil
 
-    shutil.copytree(out / "folds", tmp_path / "folds")  # handcrafted folds come from the cache...
+    shutil.copytree(out / "folds", tmp_path / "folds")  # deep folds come from the cache...
     broken = {**TINY, "families": {**TINY["families"], "fused": {
         "classifiers": ["logreg"], "params": {"embeddings": {"backbone": "no-such-net"}}}}}
-    broken["families"]["handcrafted"] = {"classifiers": ["svm"], "params": {"handcrafted": {"image_size": 32}}}
+    broken["families"]["handcrafted"] = {  # ...but this one is new: computed
+        "classifiers": ["logreg"], "params": {"handcrafted": {"image_size": 32, "extractors": ["hog"]}}}
     with pytest.raises(ValueError, match="no-such-net"):
         run_suite(broken, out=tmp_path, progress=False)
     partial = json.loads((tmp_path / "results.json").read_text())
     assert partial["complete"] is False
-    assert [m["id"] for m in partial["models"]] == ["whole/handcrafted/svm", "whole/deep/logreg"]
+    assert [m["id"] for m in partial["models"]] == ["whole/handcrafted/logreg", "whole/deep/logreg"]
     assert "PARTIAL RESULTS" in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.slow
+def test_segmentation_suite_writes_metrics_and_overlays(tmp_path):
+    cfg = {"name": "seg", "task": "segmentation", "dataset": {"source": "synthetic", "n": 8, "size": 32},
+           "split": {"n_splits": 2},
+           "families": {"unet": {"params": {"image_size": 32, "epochs": 1, "base_channels": 4, "depth": 2,
+                                            "augmentation": None, "val_fraction": 0.25}}}}
+    res = run_suite(cfg, out=tmp_path, progress=False)
+    (model,) = res["models"]
+    assert model["id"] == "whole/unet/segmenter" and len(model["folds"]) == 2
+    for f in model["folds"]:
+        assert 0.0 <= f["metrics"]["dice"] <= 1.0
+    overlays = [rel for f in model["folds"] for rel in f["overlays"]]
+    assert overlays and all((tmp_path / rel).is_file() for rel in overlays)
+    html = (tmp_path / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == len(overlays) + 1  # + training curves
+    assert "Dice (all slices)" in (tmp_path / "report.md").read_text()

@@ -169,6 +169,19 @@ def test_graycoprops_matches_skimage(prop, busi):
                 np.testing.assert_allclose(graycoprops(P, prop), skfeature.graycoprops(P, prop), rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("names", [GLCM_PROPS, ("contrast", "ASM", "correlation"), ("entropy", "energy")])
+def test_graycoprops_sequence_equals_single_calls(names):
+    """Several props in one call (one pass; logs skipped unless entropy is asked) = one call each."""
+    img = _rng(8).integers(0, 256, (48, 40)).astype(np.uint8)
+    for normed in (False, True):
+        P = graycomatrix(img, [1, 3], ANGLES4, levels=256, symmetric=True, normed=normed)
+        out = graycoprops(P, names)
+        assert list(out) == list(names)
+        for name in names:
+            np.testing.assert_array_equal(out[name], graycoprops(P, name))
+            np.testing.assert_allclose(out[name], skfeature.graycoprops(P, name), rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize("prop", GLCM_PROPS)
 def test_graycoprops_zero_matrix_like_skimage(prop):
     P = np.zeros((4, 4, 1, 2), np.uint32)

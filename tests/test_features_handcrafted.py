@@ -116,6 +116,47 @@ def test_channel_rule():
     np.testing.assert_allclose(u1.fit([rgb]).transform([rgb])[0], sobel_features(rgb[..., 2]))
 
 
+@pytest.mark.parametrize("name", list(EXTRACTORS))
+@pytest.mark.parametrize("dtype", [np.uint8, np.float64])
+def test_one_channel_rule_for_every_transformer(name, dtype):
+    """Every transformer reduces (H, W, C) images by features._prepare.to_grey (and no other rule)."""
+    rng = np.random.default_rng(5)
+    rgb = rng.integers(0, 256, (40, 40, 3)).astype(dtype)
+    if dtype is np.float64:
+        rgb /= 255.0
+    grey = to_grey(rgb)
+    assert grey.dtype == rgb.dtype
+    if dtype is np.uint8:  # integer images: the channel mean rounded half to even, dtype kept
+        np.testing.assert_array_equal(grey, np.rint(rgb.mean(axis=-1)).astype(np.uint8))
+    else:
+        np.testing.assert_array_equal(grey, rgb.mean(axis=-1))
+    params = {"image_size": 40} if name == "hog" else {}
+    params.update({"lbp": {"scales": ((8, 1),)}}.get(name, {}))
+    t = get_extractor(_available((name,))[0])(**params).fit([rgb])
+    np.testing.assert_array_equal(t.transform([rgb]), t.transform([grey]))
+    assert not np.array_equal(t.transform([rgb]), t.transform([rgb[..., 0]]))
+    t1 = get_extractor(name)(channel=1, **params).fit([rgb])
+    np.testing.assert_array_equal(t1.transform([rgb]), t1.transform([rgb[..., 1]]))
+
+
+def test_union_default_lbp_scales():
+    """The union's default LBP drops (24, 3) (documented speed choice); params bring it back."""
+    from features.handcrafted import UNION_LBP_SCALES
+    from features.lbp import LBPFeatures
+
+    im = np.random.default_rng(6).integers(0, 256, (40, 40), dtype=np.uint8)
+    assert UNION_LBP_SCALES == ((8, 1), (16, 2))
+    u = HandcraftedFeatures(extractors=("lbp",), image_size=32).fit([im])
+    names = u.get_feature_names_out()
+    assert len(names) == 10 + 18 and names[0] == "lbp_P8R1_riu2_0" and names[-1] == "lbp_P16R2_riu2_17"
+    small = prepare_image(im, None, 32)
+    np.testing.assert_array_equal(u.transform([im])[0], LBPFeatures(scales=((8, 1), (16, 2))).fit([small]).transform([small])[0])
+    three = ((8, 1), (16, 2), (24, 3))
+    u3 = HandcraftedFeatures(extractors=("lbp",), image_size=32, params={"lbp": {"scales": three}}).fit([im])
+    assert len(u3.get_feature_names_out()) == 10 + 18 + 26
+    assert LBPFeatures().scales == three  # the stand-alone transformer keeps Ojala's three scales
+
+
 def test_array_batch_input():
     stack = np.random.default_rng(4).integers(0, 256, (3, 40, 40), dtype=np.uint8)
     u = HandcraftedFeatures(extractors=("sobel",), image_size=40)

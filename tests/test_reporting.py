@@ -75,10 +75,12 @@ def test_metric_table_shows_mean_std_and_ci(tmp_path):
 
 
 def test_speed_markdown_becomes_html_table(tmp_path):
-    results = {"suite": "speed", "task": "speed", "config": {}, "markdown": "## Speed\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- x <1>\n- y\n"}
+    markdown = "## Speed\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- x <1>\n- y\n"
+    results = {"suite": "speed", "task": "speed", "config": {}, "markdown": markdown}
     _, html = write_report(results, tmp_path)
     text = html.read_text()
-    assert '<div class="scroll"><table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr>' in text
+    table = "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr>"
+    assert f'<div class="scroll">{table}' in text
     assert "<h2>Speed</h2>" in text
     assert "<ul><li>x &lt;1&gt;</li><li>y</li></ul>" in text
 

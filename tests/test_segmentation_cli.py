@@ -73,3 +73,20 @@ def test_errors(lgg_like, tmp_path, capsys):
     assert main(["segment", "train", "--data", str(lgg_like), "--layout", "lgg", "--out", str(tmp_path / "r"),
                  "--test-groups", "4", "--threads", "1"]) == 2
     assert "--test-groups" in capsys.readouterr().err
+
+
+def test_example_script_quick(lgg_like, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "lgg_segmentation.py"
+    spec = importlib.util.spec_from_file_location("lgg_segmentation_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    before = torch.get_num_threads()
+    try:
+        summary = module.main(["--data", str(lgg_like), "--out", str(tmp_path / "ex"), "--quick"])
+    finally:
+        torch.set_num_threads(before)
+    assert summary["epochs"] == 1 and summary["n_groups"] == 2
+    assert (tmp_path / "ex" / "summary.json").is_file() and (tmp_path / "ex" / "model" / "weights.pt").is_file()

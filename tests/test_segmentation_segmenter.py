@@ -187,3 +187,13 @@ def test_time_budget_stops_when_next_epoch_would_overrun(monkeypatch):
 def test_max_minutes_in_fit(phantoms):
     seg = Segmenter(epochs=5, val_fraction=0.25, max_minutes=1e-6, **TINY).fit(phantoms.images, phantoms.masks)
     assert len(seg.history_) == 1 and seg.stopped_by_time_
+
+
+def test_percentile_normalisation_makes_predictions_contrast_invariant(phantoms):
+    seg = Segmenter(epochs=1, val_fraction=0.0, normalize="percentile", **TINY).fit(phantoms.images[:6],
+                                                                                   phantoms.masks[:6])
+    image = phantoms.images[0].astype(np.float64) / 255.0
+    a, b = seg.predict_proba([image, 0.1 + 0.5 * image])
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    with pytest.raises(ValueError, match="normalize"):
+        Segmenter(normalize="histeq", **TINY).fit(phantoms.images[:2], phantoms.masks[:2])

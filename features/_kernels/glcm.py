@@ -113,12 +113,33 @@ def to_skimage_layout(counts):
     return out
 
 
+@njit(cache=True, nogil=True)
+def to_skimage_layout_normed(counts):
+    """``(n, L, L)`` counts -> ``(L, L, n)`` float64, each matrix divided by its sum (a zero sum by
+    1), as skimage's ``normed=True``: the same float64 divisions, one pass, no temporaries."""
+    n, n_lev, _ = counts.shape
+    inv = np.empty(n)
+    for k in range(n):
+        t = 0
+        for i in range(n_lev):
+            for j in range(n_lev):
+                t += np.int64(counts[k, i, j])
+        inv[k] = float(t) if t > 0 else 1.0
+    out = np.empty((n_lev, n_lev, n))
+    for i in range(n_lev):
+        for j in range(n_lev):
+            for k in range(n):
+                out[i, j, k] = float(counts[k, i, j]) / inv[k]
+    return out
+
+
 @njit(cache=True, nogil=True, fastmath=_REASSOC)
-def _row_terms(seg, table, integral):
+def _row_terms(seg, table, integral, entropy):
     """``(sum c^2, sum c ln c)`` over a 1-D run of weights (``0 ln 0 = 0``).
 
     ``integral``: the weights are integer counts; ``c ln c`` is read from ``table``
     (branch-free gather), counts beyond the table are corrected with a real log.
+    ``entropy=False`` (float weights only): skip the logarithms, ``sum c ln c`` is returned as 0.
     """
     n_tab = table.shape[0]
     s2 = 0.0
@@ -136,17 +157,20 @@ def _row_terms(seg, table, integral):
                 c = np.int64(seg[j])
                 if c > last:
                     clnc += c * math.log(c) - table[last]
-    else:
+    else:  # the same sum-of-squares loop with or without entropy: identical bits either way
         for j in range(seg.shape[0]):
             cf = float(seg[j])
             s2 += cf * cf
-            if cf > 0.0:
-                clnc += cf * math.log(cf)
+        if entropy:
+            for j in range(seg.shape[0]):
+                cf = float(seg[j])
+                if cf > 0.0:
+                    clnc += cf * math.log(cf)
     return s2, clnc
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOC)
-def _matrix_sums(pm, table, integral):
+def _matrix_sums(pm, table, integral, entropy):
     """One pass over one (L, L) matrix of non-negative weights (counts or probabilities).
 
     Returns ``rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc`` (all unnormalised):
@@ -185,7 +209,7 @@ def _matrix_sums(pm, table, integral):
         up = src[i:]
         for j in range(n_lev - i):
             p_diff[j] += float(up[j])
-        s2, clnc = _row_terms(src, table, integral)
+        s2, clnc = _row_terms(src, table, integral, entropy)
         sum_c2 += s2
         sum_clnc += clnc
     return rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc
@@ -227,26 +251,27 @@ def _matrix_sums_symmetric(pm, table):
         diag = float(up[0])
         p_sum[2 * i] -= diag
         p_diff[0] -= diag
-        s2, clnc = _row_terms(up, table, True)
-        d2, dclnc = _row_terms(up[:1], table, True)
+        s2, clnc = _row_terms(up, table, True, True)
+        d2, dclnc = _row_terms(up[:1], table, True, True)
         sum_c2 += 2.0 * s2 - d2
         sum_clnc += 2.0 * clnc - dclnc
     return rows, rows.copy(), rowdot, p_sum, p_diff, sum_c2, sum_clnc
 
 
 @njit(cache=True, nogil=True)
-def _sums(pm, table, symmetric, integral):
+def _sums(pm, table, symmetric, integral, entropy):
     if symmetric and integral:
         return _matrix_sums_symmetric(pm, table)
-    return _matrix_sums(pm, table, integral)
+    return _matrix_sums(pm, table, integral, entropy)
 
 
 @njit(cache=True, nogil=True)
-def coprops(mats, table, symmetric, integral):
+def coprops(mats, table, symmetric, integral, entropy):
     """scikit-image ``graycoprops`` properties of each matrix in ``mats`` ``(n, L, L)``.
 
     ``integral``: the matrices hold integer counts (table entropy); ``symmetric``: they
-    are symmetric (with ``integral``, only the upper triangles are read).
+    are symmetric (with ``integral``, only the upper triangles are read). ``entropy=False``
+    skips the logarithms of float matrices; the entropy column is then NaN.
     Returns ``(n, 10)`` in the order of :data:`COPROPS`. An all-zero matrix is normalised by
     1 (as skimage does): every property is 0 except correlation (1).
     """
@@ -254,7 +279,7 @@ def coprops(mats, table, symmetric, integral):
     n_lev = mats.shape[1]
     out = np.zeros((n, 10))
     for m in range(n):
-        rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _sums(mats[m], table, symmetric, integral)
+        rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _sums(mats[m], table, symmetric, integral, entropy)
         total = rows.sum()
         norm = total if total > 0 else 1.0
         contrast = 0.0
@@ -284,9 +309,9 @@ def coprops(mats, table, symmetric, integral):
         std_i = math.sqrt(var_i)
         std_j = math.sqrt(var_j)
         asm = sum_c2 / (norm * norm)
-        entropy = 0.0
+        ent = 0.0
         if total > 0:
-            entropy = max(0.0, math.log(total) - sum_clnc / total)
+            ent = max(0.0, math.log(total) - sum_clnc / total)
         out[m, 0] = contrast / norm
         out[m, 1] = dissim / norm
         out[m, 2] = homog / norm
@@ -296,7 +321,7 @@ def coprops(mats, table, symmetric, integral):
         out[m, 6] = mu_i
         out[m, 7] = var_i
         out[m, 8] = std_i
-        out[m, 9] = entropy
+        out[m, 9] = ent if (entropy or integral) else np.nan
     return out
 
 

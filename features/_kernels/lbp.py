@@ -252,9 +252,12 @@ def lbp_counts(img, P, method, ro0, ro1, co0, co1, dr, dc, omdc, interp, lut, us
     """Histogram counts of the codes (code and count fused; no code image is stored)."""
     rows, cols = img.shape
     counts = np.zeros(n_bins, dtype=np.int64)
-    # P <= LUT_MAX_P: count raw patterns, fold them through the table at the end (no
-    # per-pixel lookup); larger P: map every pixel.
-    raw = np.zeros((1 << P) if use_lut else 1, dtype=np.int64)
+    # Small P (2**P well below the pixel count): count raw patterns and fold them through the
+    # table at the end (no per-pixel lookup). Larger tables (P = 16: 65536 entries) would cost
+    # more to clear and fold than they save, so each pixel is looked up (or mapped when P is
+    # beyond the table). All three paths give the same counts.
+    fold = use_lut and (1 << P) * 4 <= rows * cols
+    raw = np.zeros((1 << P) if fold else 1, dtype=np.int64)
     codes = np.empty(cols, dtype=np.int32)
     s = np.empty(cols, dtype=np.float64)
     ss = np.empty(cols, dtype=np.float64)
@@ -270,7 +273,7 @@ def lbp_counts(img, P, method, ro0, ro1, co0, co1, dr, dc, omdc, interp, lut, us
                 continue
         row_ok = r >= r_lo and r < r_hi
         _row_codes(img, r, P, ro0, ro1, co0, co1, dr[r], dc, omdc, interp, c_lo, c_hi, row_ok, codes, s, ss)
-        if use_lut:
+        if fold:
             if use_mask:
                 for c in range(cols):
                     if mask[r, c]:
@@ -278,11 +281,15 @@ def lbp_counts(img, P, method, ro0, ro1, co0, co1, dr, dc, omdc, interp, lut, us
             else:
                 for c in range(cols):
                     raw[codes[c]] += 1
+        elif use_lut:
+            for c in range(cols):
+                if not use_mask or mask[r, c]:
+                    counts[lut[codes[c]]] += 1
         else:
             for c in range(cols):
                 if not use_mask or mask[r, c]:
                     counts[map_pattern(codes[c], P, method)] += 1
-    if use_lut:
+    if fold:
         for k in range(raw.shape[0]):
             counts[lut[k]] += raw[k]
     return counts

@@ -65,8 +65,9 @@ def sobel_gradients(image):
 
 @njit(cache=True, nogil=True)
 def sobel_summary(image, scale, n_bins, threshold):
-    """Magnitudes (flat, divided by ``scale``), count of magnitudes > ``threshold`` and the
-    magnitude-weighted orientation histogram (unnormalised) of one image.
+    """Magnitudes (flat, divided by ``scale``), count of magnitudes > ``threshold``, the
+    magnitude-weighted orientation histogram (unnormalised), and the mean and population
+    standard deviation (two passes) of the magnitudes of one image.
 
     Bin ``k`` holds directions ``theta = atan2(dy, dx) mod 2*pi`` with
     ``2*pi*k/n <= theta < 2*pi*(k+1)/n``, decided by the signs of cross products with the
@@ -118,5 +119,13 @@ def sobel_summary(image, scale, n_bins, threshold):
             for j in range(n_up if upper else n_lo):
                 b += y * edges[j, 0] - x * edges[j, 1] >= 0.0
             hist[b] += m
-    return mag, n_edges, hist
+    total = 0.0
+    for k in range(mag.size):
+        total += mag[k]
+    mean = total / mag.size
+    sq = 0.0
+    for k in range(mag.size):
+        d = mag[k] - mean
+        sq += d * d
+    return mag, n_edges, hist, mean, math.sqrt(sq / mag.size)
 

@@ -53,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
     results = run_suite(args.suite, data=args.data, layout=args.layout, out=args.out, quick=args.quick,
                         config_file=args.config, seed=args.seed, progress=not args.no_progress)
     out = args.out or f"runs/{results['suite']}"
-    run_info = results.get("run", {})
-    print(f"suite {results['suite']}: {run_info.get('computed', 0)} folds computed, "
-          f"{run_info.get('cached', 0)} from cache, {fmt(results['wall_time_s'], 1)} s")
+    run_info = results.get("run")
+    folds = f"{run_info['computed']} folds computed, {run_info['cached']} from cache, " if run_info else ""
+    print(f"suite {results['suite']}: {folds}{fmt(results['wall_time_s'], 1)} s")
     for m in results.get("models", []):
         s = m["summary"]
         key = "roc_auc" if "roc_auc" in s else "dice"

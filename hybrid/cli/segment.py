@@ -68,6 +68,7 @@ def _train(args) -> int:
         oversample_positive=args.oversample, val_fraction=args.val_fraction, max_minutes=args.max_minutes,
         checkpoint_dir=out / "checkpoints", resume=args.resume, random_state=args.seed, progress=args.progress,
         postprocess={"min_size": args.min_size} if args.min_size else None, patience=args.patience,
+        normalize=None if args.normalize == "none" else args.normalize,
     )
     fit_start = time.time()
     seg.fit([images[i] for i in train], [masks[i] for i in train], groups=groups[train])
@@ -160,6 +161,8 @@ def register(sub) -> None:
     t.add_argument("--val-fraction", type=float, default=0.15,
                    help="fraction of training groups held out for early stopping / checkpoint selection")
     t.add_argument("--patience", type=int, default=None)
+    t.add_argument("--normalize", default="none", choices=["none", "minmax", "percentile"],
+                   help="per-image intensity normalisation before scaling to [0, 1]")
     t.add_argument("--test-groups", type=int, default=8, help="LGG: held-out test patients")
     t.add_argument("--test-fraction", type=float, default=0.2, help="BUSI: held-out fraction of groups")
     t.add_argument("--min-size", type=int, default=0, help="post-processing: remove components below N pixels")

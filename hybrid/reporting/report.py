@@ -83,6 +83,8 @@ def _header_blocks(results: dict[str, Any]) -> list[Block]:
         f"wall time: {fmt(results.get('wall_time_s'), 1)} s",
         f"machine: {machine.get('platform', '?')}, {machine.get('cpu_count', '?')} CPUs",
     ]
+    if results.get("run"):
+        facts.insert(4, f"folds computed: {results['run']['computed']}, read from cache: {results['run']['cached']}")
     if machine.get("load_average_1_5_15min"):
         facts.append(f"load average at start: {', '.join(map(str, machine['load_average_1_5_15min']))}")
     blocks.append(Block("p", " · ".join(facts)))
@@ -224,6 +226,9 @@ def render_markdown(blocks: list[Block]) -> str:
     return "\n".join(out)
 
 
+_BLOCK_STARTS = ("#", "|", "```", "- ", "* ")
+
+
 def _markdown_to_blocks(text: str) -> list[Block]:
     """Headings, pipe tables and paragraphs of a small Markdown text (what ``speed`` emits)."""
     blocks: list[Block] = []
@@ -259,7 +264,7 @@ def _markdown_to_blocks(text: str) -> list[Block]:
             i = j + 1
         else:
             para = []
-            while i < len(lines) and lines[i].strip() and not lines[i].strip().startswith(("#", "|", "```", "- ", "* ")):
+            while i < len(lines) and lines[i].strip() and not lines[i].strip().startswith(_BLOCK_STARTS):
                 para.append(lines[i].strip())
                 i += 1
             blocks.append(Block("p", " ".join(para)))
@@ -350,7 +355,9 @@ def make_figures(results: dict[str, Any], out_dir: str | os.PathLike) -> dict[st
 
     Classification: one ROC plot (every family × classifier, pooled out-of-fold predictions)
     and one grid of pooled confusion matrices per setting, plus training curves of the CNN
-    models. Segmentation: training curves and the best/worst overlays written by the runner.
+    models. Segmentation: training curves and the best/worst overlays written by the runner
+    (overlays are drawn when a fold is computed; those of cached folds whose PNGs were deleted
+    are left out).
     """
     from hybrid.reporting.plots import plot_confusion_matrices, plot_roc_curves, plot_training_curves
 
@@ -382,5 +389,8 @@ def make_figures(results: dict[str, Any], out_dir: str | os.PathLike) -> dict[st
         for m in group:
             for f in m["folds"]:
                 for rel in f.get("overlays", []):
-                    items.append((f"{m['id']} fold {f['fold']}: {Path(rel).stem}", rel))
+                    if not (out_dir / rel).is_file():  # a cached fold whose figures were deleted
+                        continue
+                    caption = f"{m['id']} fold {f['fold']}, {Path(rel).parent.name} Dice: {Path(rel).stem}"
+                    items.append((caption, rel))
     return figures

@@ -28,6 +28,7 @@ from torch.utils.data import Subset
 from tqdm.auto import tqdm
 
 from features._validation import check_choice, check_image, check_mask, check_positive_int
+from hybrid.data.preprocessing import normalize_intensity
 from hybrid.data.tensors import to_tensor_batch
 from hybrid.segmentation.losses import make_loss
 from hybrid.segmentation.metrics import dice_per_slice, segmentation_report
@@ -174,6 +175,10 @@ class Segmenter(BaseEstimator):
         (0 → no validation: the last epoch is kept, monitored by training loss).
     max_minutes : float or None
         Time budget: training stops after the epoch at which the next one would exceed it.
+    normalize : {None, "minmax", "percentile"}
+        Per-image, per-channel intensity normalisation before scaling
+        (:func:`hybrid.data.preprocessing.normalize_intensity`; ``"percentile"`` clips to the
+        1st-99th percentiles). None: integer images divided by their dtype maximum only.
     checkpoint_dir : path or None
         Where the trainer writes ``best.pt``, ``last.pt``, ``history.csv`` and ``history.png``
         (curves of loss, Dice and IoU). None keeps everything in memory.
@@ -209,7 +214,7 @@ class Segmenter(BaseEstimator):
                  optimizer: str = "adamw", weight_decay: float = 1e-4, schedule: str = "cosine",
                  patience: int | None = None, augmentation: str | None = "B", oversample_positive: int = 1,
                  postprocess: Mapping | None = None, threshold: float = 0.5, val_fraction: float = 0.2,
-                 max_minutes: float | None = None, checkpoint_dir: str | Path | None = None,
+                 max_minutes: float | None = None, normalize: str | None = None, checkpoint_dir: str | Path | None = None,
                  resume: bool = False, random_state: int = 0, progress: bool = False):
         self.arch = arch
         self.in_channels = in_channels
@@ -232,6 +237,7 @@ class Segmenter(BaseEstimator):
         self.threshold = threshold
         self.val_fraction = val_fraction
         self.max_minutes = max_minutes
+        self.normalize = normalize
         self.checkpoint_dir = checkpoint_dir
         self.resume = resume
         self.random_state = random_state
@@ -244,6 +250,9 @@ class Segmenter(BaseEstimator):
 
     def _tensors(self, images: list[np.ndarray]) -> torch.Tensor:
         size = check_positive_int(self.image_size, "image_size", minimum=8)
+        if self.normalize is not None:
+            check_choice(self.normalize, "normalize", ("minmax", "percentile"))
+            images = [normalize_intensity(a, self.normalize) for a in images]
         return to_tensor_batch(images, size, channels=self.in_channels_)
 
     def _transform(self):
