@@ -2,7 +2,9 @@
 
 Every op is timed for ours and its peer in the same run, on the same image, with one thread
 (``NUMBA_NUM_THREADS=1``, BLAS/OpenMP pools limited through threadpoolctl,
-``cv2.setNumThreads(1)``): one warm-up call, then the median of ``repeats`` single calls.
+``cv2.setNumThreads(1)``): one warm-up call, then the median of ``repeats`` single calls, both
+wall clock and CPU time of the calling thread (``*_cpu_ms``, ``speedup_cpu``; the robust figure
+on a loaded machine).
 Images: uniform random ``uint8`` squares of each size, and — when the data is present — a real
 BUSI ultrasound image resized to the same square (op name suffixed ``@busi``).
 
@@ -22,8 +24,8 @@ What is compared (also written into ``speed.json`` under ``"compared"``):
 * ``sobel`` — ``features.sobel.sobel`` (dx and dy) vs two ``cv2.Sobel`` calls (CV_64F);
 * ``mvm_lbp``, ``mvmbp`` — ours only (no public peer): ``peer`` and ``peer_ms`` are null.
 
-Plus: ``full_vector_ms`` (``HandcraftedFeatures()`` default, one image of the first size,
-one thread), ``batch_images_per_s`` (64 images, ``n_jobs=-1``, all cores) and
+Plus: ``full_vector_ms`` (``HandcraftedFeatures().transform([image])``, default extractors,
+one image of the first size, one thread; the call's own overhead included), ``batch_images_per_s`` (64 images, ``n_jobs=-1``, all cores) and
 ``cold_start_s`` (wall time of a fresh ``python -c`` that imports ``features`` and computes one
 full vector; the Numba cache is warmed by a first such run).
 
@@ -73,14 +75,22 @@ _COLD_SNIPPET = (
 )
 
 
-def _median_ms(func: Callable[[], object], repeats: int) -> float:
+def _median_ms(func: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (``time.thread_time``) of ``repeats`` calls, in ms.
+
+    Every timed op runs in the calling thread (one-thread pools), so the thread's CPU time is
+    its whole work; on a loaded machine it is far less noisy than the wall clock, which also
+    counts the time the process waits to be scheduled.
+    """
     func()  # warm-up (JIT compile / cache load, allocator)
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
+        c0 = time.thread_time()
         t0 = time.perf_counter()
         func()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.thread_time() - c0)
+    return 1e3 * statistics.median(wall), 1e3 * statistics.median(cpu)
 
 
 def _default_busi() -> Path | None:
@@ -171,17 +181,27 @@ def _machine() -> dict:
     }
 
 
-def _cold_start(repeats: int, warm: bool = True) -> float:
+def _children_cpu_s() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cold_start(repeats: int, warm: bool = True) -> dict:
+    """Median wall time and CPU time (user + system of the child) of a fresh interpreter."""
     cmd = [sys.executable, "-c", _COLD_SNIPPET]
     env = dict(os.environ)
     if warm:  # fill the Numba cache first (this process has compiled the same kernels anyway)
         subprocess.run(cmd, check=True, env=env, capture_output=True)
-    times = []
+    times, cpu = [], []
     for _ in range(max(1, repeats)):
+        c0 = _children_cpu_s()
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, env=env, capture_output=True)
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        cpu.append(_children_cpu_s() - c0)
+    return {"cold_start_s": round(statistics.median(times), 4), "cold_start_cpu_s": round(statistics.median(cpu), 4)}
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -227,7 +247,7 @@ def run_speed(
     -------
     dict
         ``{"ops": [{"op", "size", "ours_ms", "peer", "peer_ms", "speedup"}], "full_vector_ms",
-        "batch_images_per_s", "cold_start_s", "compared", "versions", "machine", "date", "config"}``;
+        "full_vector_cpu_ms", "batch_images_per_s", "cold_start_s", "cold_start_cpu_s", "compared", "versions", "machine", "date", "config"}``;
         ``speedup = peer_ms / ours_ms`` (null without a peer).
     """
     import cv2
@@ -251,8 +271,8 @@ def run_speed(
                     images.append(("@busi", resize(busi, size)))
                 for suffix, image in images:
                     for op, ours, peer_name, peer in _peer_ops(image):
-                        ours_ms = _median_ms(ours, repeats)
-                        peer_ms = _median_ms(peer, repeats) if peer is not None else None
+                        ours_ms, ours_cpu = _median_ms(ours, repeats)
+                        peer_ms, peer_cpu = _median_ms(peer, repeats) if peer is not None else (None, None)
                         row = {
                             "op": op + suffix,
                             "size": int(size),
@@ -260,13 +280,16 @@ def run_speed(
                             "peer": peer_name,
                             "peer_ms": None if peer_ms is None else round(peer_ms, 4),
                             "speedup": None if peer_ms is None else round(peer_ms / ours_ms, 2),
+                            "ours_cpu_ms": round(ours_cpu, 4),
+                            "peer_cpu_ms": None if peer_cpu is None else round(peer_cpu, 4),
+                            "speedup_cpu": None if peer_cpu is None else round(peer_cpu / max(ours_cpu, 1e-6), 2),
                         }
                         ops.append(row)
                         if verbose:
                             print(f"  {row['op']:<14} {size:>4}  ours {ours_ms:8.3f} ms  peer {row['peer_ms']} ms", flush=True)
             union_image = rng.integers(0, 256, (sizes[0], sizes[0]), dtype=np.uint8)
             union = HandcraftedFeatures().fit([union_image])
-            full_ms = _median_ms(lambda: union._extract_one(union_image), repeats)
+            full_ms, full_cpu_ms = _median_ms(lambda: union.transform([union_image]), repeats)
     finally:
         cv2.setNumThreads(previous_cv_threads)
     batch = [rng.integers(0, 256, (sizes[0], sizes[0]), dtype=np.uint8) for _ in range(batch_size)]
@@ -278,10 +301,11 @@ def run_speed(
     result = {
         "ops": ops,
         "full_vector_ms": round(full_ms, 4),
+        "full_vector_cpu_ms": round(full_cpu_ms, 4),
         "batch_images_per_s": round(batch_rate, 2),
-        "cold_start_s": round(_cold_start(cold_repeats, warm_cold_cache), 4),
-        "compared": dict(COMPARED, full_vector=f"HandcraftedFeatures() default on one {sizes[0]}^2 uint8 image "
-                         "(resized to 128^2 inside), one thread",
+        **_cold_start(cold_repeats, warm_cold_cache),
+        "compared": dict(COMPARED, full_vector=f"HandcraftedFeatures() default, transform([image]) of one "
+                         f"{sizes[0]}^2 uint8 image (resized to 128^2 inside), one thread",
                          batch=f"HandcraftedFeatures(n_jobs=-1).transform of {batch_size} images {sizes[0]}^2",
                          cold_start="fresh python -c: import features + one full vector, numba cache warm"),
         "versions": _versions(),
@@ -305,17 +329,25 @@ def _fmt(value, digits: int = 3) -> str:
 def format_markdown(result: dict) -> str:
     """Markdown table of a :func:`run_speed` result."""
     lines = [
-        "| op | size | ours (ms) | peer | peer (ms) | speedup |",
-        "|---|---:|---:|---|---:|---:|",
+        "| op | size | ours (ms) | peer | peer (ms) | speedup | ours CPU (ms) | peer CPU (ms) | speedup CPU |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
+
+    def times(value):
+        return "—" if value is None else f"{value:.1f}x"
+
     for r in result["ops"]:
-        speed = "—" if r["speedup"] is None else f"{r['speedup']:.1f}x"
-        lines.append(f"| {r['op']} | {r['size']} | {_fmt(r['ours_ms'])} | {r['peer'] or '—'} | {_fmt(r['peer_ms'])} | {speed} |")
+        lines.append(
+            f"| {r['op']} | {r['size']} | {_fmt(r['ours_ms'])} | {r['peer'] or '—'} | {_fmt(r['peer_ms'])} | "
+            f"{times(r['speedup'])} | {_fmt(r['ours_cpu_ms'])} | {_fmt(r['peer_cpu_ms'])} | {times(r['speedup_cpu'])} |"
+        )
     lines += [
         "",
-        f"- full handcrafted vector (one image, one thread): {_fmt(result['full_vector_ms'])} ms",
+        f"- full handcrafted vector (transform of one image, one thread): {_fmt(result['full_vector_ms'])} ms wall, "
+        f"{_fmt(result['full_vector_cpu_ms'])} ms CPU (thread time)",
         f"- batch throughput (all {result['machine']['cpu_count']} cores): {_fmt(result['batch_images_per_s'], 1)} images/s",
-        f"- cold start (fresh interpreter, warm Numba cache): {_fmt(result['cold_start_s'], 2)} s",
+        f"- cold start (fresh interpreter, warm Numba cache): {_fmt(result['cold_start_s'], 2)} s wall, "
+        f"{_fmt(result['cold_start_cpu_s'], 2)} s CPU",
         f"- {result['machine']['note']}; {result['date']}",
     ]
     return "\n".join(lines) + "\n"

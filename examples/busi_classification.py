@@ -60,7 +60,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         "folder layout; default: $TUMORTRACE_DATA/busi/Dataset_BUSI_with_GT, else phantoms")
     parser.add_argument("--synthetic", action="store_true", help="use synthetic phantoms even if data exist")
     parser.add_argument("--quick", action="store_true",
-                        help="tiny run: at most 40 images per class, 2 folds, 48-px CNN inputs, 1 CNN epoch")
+                        help="tiny run: at most 40 images per class, 2 folds, 64-px handcrafted and embedding inputs, "
+                        "48-px CNN inputs, 1 CNN epoch")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--configs", nargs="+", default=list(DEFAULT_CONFIGS),
                         help=f"any of {list(ALL_CONFIGS)} or 'all' (default: {list(DEFAULT_CONFIGS)})")
@@ -124,7 +125,7 @@ def build(config: str, args: argparse.Namespace):
     from hybrid.models import make_pipeline
 
     seed = args.seed
-    hand = HandcraftedFeatures(image_size=128)
+    hand = HandcraftedFeatures(image_size=64 if args.quick else 128)  # 64 px: ~3k columns instead of ~17k
     emb = CNNEmbeddings("resnet18", weights=None, image_size=args.image_size, batch_size=32, random_state=seed)
     if config == "hand_svm":
         return make_pipeline("handcrafted", "svm", handcrafted=hand, random_state=seed)

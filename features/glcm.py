@@ -294,14 +294,16 @@ def graycoprops(P: Any, prop: str = "contrast") -> np.ndarray:
         raise ValueError(f"P has an empty axis: shape {arr.shape}")
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"P has unsupported dtype {arr.dtype}")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        raise ValueError("P contains NaN or infinite values")
-    if arr.dtype.kind in "if" and (arr < 0).any():
+    # two reductions instead of boolean temporaries; a NaN fails "lo >= 0" and is diagnosed below
+    lo, hi = (arr.min(), arr.max()) if arr.dtype.kind in "if" else (0, 0)
+    if not (lo >= 0 and hi < np.inf):
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise ValueError("P contains NaN or infinite values")
         raise ValueError("P contains negative values; co-occurrence counts must be >= 0")
     if arr.dtype.kind == "b" or (arr.dtype.kind in "iu" and arr.dtype.itemsize > 4):
         arr = arr.astype(np.float64)
-    mats = np.ascontiguousarray(arr.reshape(n_lev, n_lev, -1).transpose(2, 0, 1))
-    values = _props_of(mats, entropy="entropy" in names)
+    layout = np.ascontiguousarray(arr.reshape(n_lev, n_lev, -1))
+    values = _k.coprops_skimage_layout(layout, _k.CLOGC_TABLE, arr.dtype.kind in "iu", "entropy" in names)
     out = {name: values[:, GLCM_PROPS.index(name)].reshape(n_dist, n_ang) for name in names}
     return out[prop] if isinstance(prop, str) else out
 

@@ -57,11 +57,12 @@ def lgg_slice(lgg_dir):
     pytest.skip("no tumor slice found in the LGG folder")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session", autouse=True)
 def one_torch_thread():
-    """Run a module's torch code on one thread (tiny nets on a shared 2-core machine: less pool overhead).
+    """Run all torch code in the tests on one thread.
 
-    Use with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``.
+    The tests use tiny nets, where a thread pool costs more than it gains, and on a 2-core
+    machine running pytest-xdist workers, two torch threads per worker only contend.
     """
     import torch
 

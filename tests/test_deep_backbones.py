@@ -20,15 +20,6 @@ EXPECTED_DIM = {"resnet18": 512, "resnet34": 512, "resnet50": 2048, "vgg16": 409
 SIZE = 32
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on a shared 2-core machine, 2 spinning OpenMP threads are ~10x slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module", params=available_backbones())
 def nets(request):
     """For one backbone: the RGB net and its 1-channel adapted version (same seed)."""

@@ -15,12 +15,6 @@ from hybrid.data.tensors import to_tensor_batch
 SIZE = 32
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _images(n=3, seed=0):

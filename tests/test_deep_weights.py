@@ -11,12 +11,6 @@ from hybrid.deep.backbones import create_backbone
 from hybrid.deep.weights import WeightsNotAvailableError, cached_weights_path, torchvision_weights
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SCRIPTS = sorted(EXAMPLES.glob("*.py"))
 
 
+@pytest.mark.slow  # each script starts a fresh interpreter (torch import) and trains tiny models
 @pytest.mark.parametrize(
     "script",
     SCRIPTS or [pytest.param(None, marks=pytest.mark.skip(reason="no scripts in examples/"))],

@@ -11,7 +11,6 @@ from sklearn.model_selection import cross_validate
 from hybrid.data.synthetic import make_phantoms
 from hybrid.models.cnn import CNNClassifier, make_augmentation
 
-torch.set_num_threads(1)  # the test machine is shared: more threads only contend
 
 FAST = dict(image_size=32, epochs=1, batch_size=4, random_state=0)
 

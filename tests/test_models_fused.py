@@ -11,7 +11,6 @@ from features.handcrafted import HandcraftedFeatures
 from hybrid.data.synthetic import make_phantoms
 from hybrid.models.fused import FusedCNNClassifier, FusedNet
 
-torch.set_num_threads(1)
 
 HANDCRAFTED = {"extractors": ("sobel",), "image_size": 32}
 FAST = dict(image_size=32, epochs=2, batch_size=4, hidden=16, handcrafted=HANDCRAFTED, random_state=0)

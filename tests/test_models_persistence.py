@@ -17,7 +17,6 @@ from hybrid.data.synthetic import make_phantoms
 from hybrid.models import CNNClassifier, FusedCNNClassifier, load_model, make_pipeline, save_model
 from hybrid.models.persistence import UntrustedModelError, register_model_kind
 
-torch.set_num_threads(1)
 
 FAST = dict(image_size=32, epochs=1, batch_size=4, val_fraction=0.25, random_state=0)
 

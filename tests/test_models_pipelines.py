@@ -18,12 +18,6 @@ from hybrid.models import BalancedXGBClassifier, load_model, make_pipeline, save
 SIZE = 32
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,6 @@ from hybrid.training import (
     load_checkpoint,
 )
 
-torch.set_num_threads(1)
 
 
 class TinyNet(nn.Module):

@@ -266,6 +266,55 @@ def _sums(pm, table, symmetric, integral, entropy):
 
 
 @njit(cache=True, nogil=True)
+def _props_into(out_row, pm, table, symmetric, integral, entropy):
+    """The 10 :data:`COPROPS` of one ``(L, L)`` matrix into ``out_row`` (see :func:`coprops`)."""
+    n_lev = pm.shape[0]
+    rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _sums(pm, table, symmetric, integral, entropy)
+    total = rows.sum()
+    norm = total if total > 0 else 1.0
+    contrast = 0.0
+    dissim = 0.0
+    homog = 0.0
+    for k in range(n_lev):
+        contrast += k * k * p_diff[k]
+        dissim += k * p_diff[k]
+        homog += p_diff[k] / (1.0 + k * k)
+    mu_i = 0.0
+    mu_j = 0.0
+    for k in range(n_lev):
+        mu_i += k * rows[k]
+        mu_j += k * cols[k]
+    mu_i /= norm
+    mu_j /= norm
+    var_i = 0.0
+    var_j = 0.0
+    cov = 0.0
+    for k in range(n_lev):
+        var_i += rows[k] * (k - mu_i) ** 2
+        var_j += cols[k] * (k - mu_j) ** 2
+        cov += (k - mu_i) * (rowdot[k] - mu_j * rows[k])
+    var_i /= norm
+    var_j /= norm
+    cov /= norm
+    std_i = math.sqrt(var_i)
+    std_j = math.sqrt(var_j)
+    asm = sum_c2 / (norm * norm)
+    ent = 0.0
+    if total > 0:
+        ent = max(0.0, math.log(total) - sum_clnc / total)
+    out_row[0] = contrast / norm
+    out_row[1] = dissim / norm
+    out_row[2] = homog / norm
+    out_row[3] = asm
+    out_row[4] = math.sqrt(asm)
+    out_row[5] = 1.0 if (std_i < 1e-15 or std_j < 1e-15) else cov / (std_i * std_j)
+    out_row[6] = mu_i
+    out_row[7] = var_i
+    out_row[8] = std_i
+    out_row[9] = ent if (entropy or integral) else np.nan
+
+
+@njit(cache=True, nogil=True)
 def coprops(mats, table, symmetric, integral, entropy):
     """scikit-image ``graycoprops`` properties of each matrix in ``mats`` ``(n, L, L)``.
 
@@ -275,53 +324,25 @@ def coprops(mats, table, symmetric, integral, entropy):
     Returns ``(n, 10)`` in the order of :data:`COPROPS`. An all-zero matrix is normalised by
     1 (as skimage does): every property is 0 except correlation (1).
     """
-    n = mats.shape[0]
-    n_lev = mats.shape[1]
+    out = np.zeros((mats.shape[0], 10))
+    for m in range(mats.shape[0]):
+        _props_into(out[m], mats[m], table, symmetric, integral, entropy)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def coprops_skimage_layout(P, table, integral, entropy):
+    """:func:`coprops` of the matrices ``P[:, :, m]`` of an ``(L, L, n)`` array (skimage's layout),
+    each gathered into one reused ``(L, L)`` buffer (no transposed copy of the whole array)."""
+    n_lev = P.shape[0]
+    n = P.shape[2]
     out = np.zeros((n, 10))
+    pm = np.empty((n_lev, n_lev), dtype=P.dtype)
     for m in range(n):
-        rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _sums(mats[m], table, symmetric, integral, entropy)
-        total = rows.sum()
-        norm = total if total > 0 else 1.0
-        contrast = 0.0
-        dissim = 0.0
-        homog = 0.0
-        for k in range(n_lev):
-            contrast += k * k * p_diff[k]
-            dissim += k * p_diff[k]
-            homog += p_diff[k] / (1.0 + k * k)
-        mu_i = 0.0
-        mu_j = 0.0
-        for k in range(n_lev):
-            mu_i += k * rows[k]
-            mu_j += k * cols[k]
-        mu_i /= norm
-        mu_j /= norm
-        var_i = 0.0
-        var_j = 0.0
-        cov = 0.0
-        for k in range(n_lev):
-            var_i += rows[k] * (k - mu_i) ** 2
-            var_j += cols[k] * (k - mu_j) ** 2
-            cov += (k - mu_i) * (rowdot[k] - mu_j * rows[k])
-        var_i /= norm
-        var_j /= norm
-        cov /= norm
-        std_i = math.sqrt(var_i)
-        std_j = math.sqrt(var_j)
-        asm = sum_c2 / (norm * norm)
-        ent = 0.0
-        if total > 0:
-            ent = max(0.0, math.log(total) - sum_clnc / total)
-        out[m, 0] = contrast / norm
-        out[m, 1] = dissim / norm
-        out[m, 2] = homog / norm
-        out[m, 3] = asm
-        out[m, 4] = math.sqrt(asm)
-        out[m, 5] = 1.0 if (std_i < 1e-15 or std_j < 1e-15) else cov / (std_i * std_j)
-        out[m, 6] = mu_i
-        out[m, 7] = var_i
-        out[m, 8] = std_i
-        out[m, 9] = ent if (entropy or integral) else np.nan
+        for i in range(n_lev):
+            for j in range(n_lev):
+                pm[i, j] = P[i, j, m]
+        _props_into(out[m], pm, table, False, integral, entropy)
     return out
 
 
