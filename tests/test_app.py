@@ -45,6 +45,30 @@ def test_discover_and_classify(models_dir):
     assert "| class | probability |" in _result_markdown(out, "handcrafted-svm")
 
 
+class _SquareSegmenter:
+    """Stands in for a trained Segmenter: predicts a fixed square, at the input's size."""
+
+    def predict(self, images):
+        out = []
+        for im in images:
+            mask = np.zeros(np.asarray(im).shape[:2], bool)
+            mask[4:12, 4:12] = True
+            out.append(mask)
+        return out
+
+
+def test_segmenter_outline_is_drawn_in_green(models_dir):
+    models = discover_models(models_dir)
+    models.segmenter = _SquareSegmenter()
+    image = make_phantoms(1, size=32, seed=2).images[0]
+    overlay = classify(models, "handcrafted-svm", image)["overlay"]
+    assert overlay.shape == (32, 32, 3) and overlay.dtype == np.uint8
+    assert tuple(overlay[4, 4]) == (0, 255, 0)          # outline pixel
+    assert overlay[20, 20, 0] == overlay[20, 20, 1] == overlay[20, 20, 2]  # outside the mask: grey
+    assert overlay[8, 8, 1] > overlay[8, 8, 0]                           # inside: tinted green
+    assert not (overlay[0:3, 0:3] == (0, 255, 0)).all(axis=-1).any()
+
+
 def test_discover_rejects_missing_and_empty(tmp_path):
     with pytest.raises(FileNotFoundError, match="models directory not found"):
         discover_models(tmp_path / "nope")

@@ -135,3 +135,21 @@ def test_history_equality_treats_nan_as_equal():
     assert a == b
     b.append({"epoch": 2, "val_roc_auc": 0.5})
     assert a != b
+
+
+def test_atomic_outputs_get_umask_permissions_not_owner_only(tmp_path):
+    import os
+    import stat
+
+    from hybrid.training.atomic import atomic_directory, atomic_path
+
+    old = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "report.html") as tmp:
+            tmp.write_text("ok")
+        with atomic_directory(tmp_path / "model") as folder:
+            (folder / "config.json").write_text("{}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "report.html").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "model").stat().st_mode) == 0o755

@@ -25,6 +25,17 @@ from pathlib import Path
 __all__ = ["atomic_path", "atomic_directory"]
 
 
+def _umask_mode(base: int) -> int:
+    """``base`` (0o666 files, 0o777 folders) less the process umask, as ``open``/``mkdir`` would give.
+
+    ``mkstemp``/``mkdtemp`` create owner-only (0600/0700) entries; outputs such as reports
+    and saved models should have the permissions a plain write would have given them.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return base & ~mask
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary file path next to ``path``; ``os.replace`` it onto ``path`` on success.
@@ -41,6 +52,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:  # flush to disk before the rename makes it visible
             os.fsync(fh.fileno())
+        os.chmod(tmp_path, _umask_mode(0o666))
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
@@ -66,6 +78,7 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp_path, ignore_errors=True)
         raise
+    os.chmod(tmp_path, _umask_mode(0o777))
     old = None
     if path.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
