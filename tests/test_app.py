@@ -127,6 +127,7 @@ def _read_table(page) -> dict[str, float]:
 @pytest.mark.browser
 def test_demo_end_to_end_in_chromium(models_dir, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    expect = playwright.expect
     chromium = _ensure_chromium()
     models = discover_models(models_dir)
     app = build_app(models)
@@ -137,8 +138,6 @@ def test_demo_end_to_end_in_chromium(models_dir, tmp_path):
     bad = tmp_path / "notes.txt"
     bad.write_text("this is not an image\n")
     chosen = "handcrafted-logreg"
-    expected = dict(zip(map(str, models.classifiers[chosen].classes_),
-                        models.classifiers[chosen].predict_proba([read_image(upload)])[0]))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         with playwright.sync_playwright() as p:
@@ -150,34 +149,47 @@ def test_demo_end_to_end_in_chromium(models_dir, tmp_path):
             )
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
+            page.locator("#submit").wait_for(timeout=60_000)
 
             def submit(path: Path) -> None:
                 page.locator("#upload input[type=file]").set_input_files(str(path))
-                page.get_by_text(path.name).first.wait_for(timeout=30_000)
+                try:  # the upload box shows the file (Gradio may split its name across elements)
+                    expect(page.locator("#upload")).to_contain_text(path.stem, timeout=60_000)
+                except AssertionError:
+                    page.screenshot(path=str(ARTIFACTS / "demo-upload-failed.png"), full_page=True)
+                    raise
+                page.wait_for_load_state("networkidle")
                 page.locator("#submit").click()
 
-            # pick the model in the dropdown
-            page.locator("#model input").click()
-            page.get_by_role("option", name=chosen).click()
+            def choose(model: str) -> None:
+                page.locator("#model input").click()
+                page.get_by_role("option", name=model).click()
 
+            def check_result(model: str) -> None:
+                expect(page.locator("#result")).to_contain_text(model, timeout=60_000)
+                expected = dict(zip(map(str, models.classifiers[model].classes_),
+                                    models.classifiers[model].predict_proba([read_image(upload)])[0]))
+                shown = _read_table(page)
+                assert sum(shown.values()) == pytest.approx(1.0, abs=1e-5)
+                assert shown == pytest.approx(expected, abs=1e-6)
+
+            choose(chosen)
             submit(upload)
-            page.locator("#result table tbody tr").first.wait_for(timeout=60_000)
-            shown = _read_table(page)
-            assert sum(shown.values()) == pytest.approx(1.0, abs=1e-5)
-            assert shown == pytest.approx(expected, abs=1e-6)
-            assert chosen in page.locator("#result").inner_text()
+            check_result(chosen)
             page.screenshot(path=str(ARTIFACTS / "demo.png"), full_page=True)
 
-            # a text file: an error in the page, and the server keeps serving
+            # a text file: an error in the page ...
             page.locator("#upload button[aria-label='Clear']").first.click()
             submit(bad)
-            page.get_by_text("Could not read the upload").first.wait_for(timeout=30_000)
+            expect(page.get_by_text("Could not read the upload").filter(visible=True).first).to_be_visible(timeout=60_000)
             page.screenshot(path=str(ARTIFACTS / "demo-error.png"), full_page=True)
 
+            # ... and the server keeps serving: a fresh result from the other model
+            other = next(name for name in models.classifiers if name != chosen)
             page.locator("#upload button[aria-label='Clear']").first.click()
+            choose(other)
             submit(upload)
-            page.get_by_text("Prediction:").first.wait_for(timeout=60_000)
-            assert _read_table(page) == pytest.approx(expected, abs=1e-6)
+            check_result(other)
             browser.close()
     finally:
         app.close()
