@@ -81,3 +81,13 @@ def test_bad_input():
         aug(torch.zeros(8, 8))
     with pytest.raises(ValueError, match="differs"):
         aug(torch.zeros(1, 8, 8), torch.zeros(1, 9, 8))
+
+
+def test_preset_a_normalize_flag_only_drops_the_final_normalisation():
+    image = torch.rand(1, 40, 40)
+    torch.manual_seed(7)
+    normalised, _ = augmentation_preset("A", size=32)(image)
+    torch.manual_seed(7)
+    unit, _ = augmentation_preset("A", size=32, normalize=False)(image)
+    assert unit.min() >= 0.0 and unit.max() <= 1.0
+    torch.testing.assert_close(normalised, (unit - 0.5) / 0.5)

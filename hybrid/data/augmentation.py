@@ -10,7 +10,8 @@ Presets
 ``"A"`` (after the BUSI CNN recipes of [1]_): resize the short side to ``size``, random affine
 translation up to 10 %, center crop ``size``, brightness jitter 0.2, random resized crop
 ``size`` (scale 0.8-1, ratio 3/4-4/3), horizontal and vertical flips (p = 0.5 each), normalise with
-mean = std = 0.5 (output in ``[-1, 1]``).
+mean = std = 0.5 (output in ``[-1, 1]``). With ``normalize=False`` the last step is left out
+(output in ``[0, 1]``), for models that normalise inside the network.
 
 ``"B"``: resize to ``size``, random rotation up to 15 degrees, horizontal and vertical flips,
 random scaling 0.9-1.1, additive Gaussian noise (sigma 0.03, clipped to ``[0, 1]``); output in
@@ -39,9 +40,9 @@ __all__ = ["augmentation_preset", "PRESETS"]
 PRESETS = ("A", "B", "none")
 
 
-def _preset(name: str, size: int):
+def _preset(name: str, size: int, normalize: bool = True):
     if name == "A":
-        return T.Compose([
+        steps = [
             T.Resize(size, antialias=True),
             T.RandomAffine(degrees=0, translate=(0.1, 0.1)),
             T.CenterCrop(size),
@@ -49,8 +50,8 @@ def _preset(name: str, size: int):
             T.RandomResizedCrop(size, scale=(0.8, 1.0), antialias=True),
             T.RandomHorizontalFlip(0.5),
             T.RandomVerticalFlip(0.5),
-            T.Normalize(mean=[0.5], std=[0.5]),
-        ])
+        ]
+        return T.Compose(steps + ([T.Normalize(mean=[0.5], std=[0.5])] if normalize else []))
     if name == "B":
         return T.Compose([
             T.Resize((size, size), antialias=True),
@@ -66,13 +67,14 @@ def _preset(name: str, size: int):
 class _JointAugment:
     """Callable ``(image[C,H,W] float in [0,1], mask[1,H,W] or None) -> (image, mask)``."""
 
-    def __init__(self, name: str, size: int):
+    def __init__(self, name: str, size: int, normalize: bool = True):
         self.name = name
         self.size = size
-        self.transform = _preset(name, size)
+        self.normalize = normalize
+        self.transform = _preset(name, size, normalize)
 
     def __repr__(self) -> str:
-        return f"augmentation_preset({self.name!r}, size={self.size})"
+        return f"augmentation_preset({self.name!r}, size={self.size}, normalize={self.normalize})"
 
     def __call__(self, image: torch.Tensor, mask: torch.Tensor | None = None):
         if not isinstance(image, torch.Tensor) or image.ndim != 3 or not image.is_floating_point():
@@ -91,8 +93,11 @@ class _JointAugment:
         return img.as_subclass(torch.Tensor), msk.as_subclass(torch.Tensor).to(dtype)
 
 
-def augmentation_preset(name: str, size: int = 224):
+def augmentation_preset(name: str, size: int = 224, normalize: bool = True):
     """Return the joint augmentation callable of preset ``name`` (``"A"``, ``"B"`` or ``"none"``).
+
+    ``normalize`` applies preset A's final mean/std 0.5 normalisation (``[-1, 1]`` output); the
+    other presets always return ``[0, 1]``.
 
     Examples
     --------
@@ -105,4 +110,4 @@ def augmentation_preset(name: str, size: int = 224):
         raise ValueError(f"augmentation preset must be one of {list(PRESETS)}, got {name!r}")
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError(f"size must be a positive integer, got {size!r}")
-    return _JointAugment(name, size)
+    return _JointAugment(name, size, bool(normalize))

@@ -48,43 +48,23 @@ from hybrid.training import (
 
 __all__ = ["CNNClassifier", "ClassifierNet", "TorchImageClassifier", "make_augmentation"]
 
-# Output range of the hybrid.data.augmentation presets that normalise (preset "A" ends with
-# Normalize(mean=0.5, std=0.5) -> [-1, 1]); mapped back to [0, 1] so the network's own
-# normalisation sees the same scale as at prediction time.
-_PRESET_RANGE = {"A": (-1.0, 1.0)}
 # Parameters that control a run without changing what is learned; left out of the resume fingerprint.
 _RUN_CONTROL_PARAMS = ("checkpoint_dir", "resume", "progress", "device", "epochs", "patience")
-
-
-class _UnitRange:
-    """Wrap an augmentation whose image output lies in ``[lo, hi]`` so it returns ``[0, 1]``."""
-
-    def __init__(self, transform: Callable, lo: float, hi: float) -> None:
-        self.transform, self.lo, self.hi = transform, lo, hi
-
-    def __call__(self, image: torch.Tensor, mask: torch.Tensor | None = None):
-        image, mask = self.transform(image, mask)
-        return (image - self.lo) / (self.hi - self.lo), mask
-
-    def __repr__(self) -> str:
-        return f"{self.transform!r} rescaled from [{self.lo}, {self.hi}] to [0, 1]"
 
 
 def make_augmentation(augmentation: str | Callable | None, size: int) -> Callable | None:
     """Training transform from a preset name (``"A"``, ``"B"``, ``"none"``), a callable or None.
 
-    Presets come from :func:`hybrid.data.augmentation.augmentation_preset`; their image output
-    is brought to [0, 1] (preset ``"A"`` normalises to [-1, 1], which is undone here because
-    the classifier networks normalise their input themselves). A callable is used as is and
-    must return images in [0, 1]: ``f(image[C,H,W], mask) -> (image, mask)`` or ``image``.
+    Presets come from :func:`hybrid.data.augmentation.augmentation_preset` with
+    ``normalize=False``, so their images stay in [0, 1]: the classifier networks normalise
+    their input themselves, and training then sees the same scale as prediction. A callable is
+    used as is and must return images in [0, 1]: ``f(image[C,H,W], mask) -> (image, mask)`` or
+    ``image``.
     """
     if augmentation is None or callable(augmentation):
         return augmentation
     check_choice(augmentation, "augmentation", PRESETS)
-    transform = augmentation_preset(augmentation, size)
-    if augmentation in _PRESET_RANGE:
-        return _UnitRange(transform, *_PRESET_RANGE[augmentation])
-    return transform
+    return augmentation_preset(augmentation, size, normalize=False)
 
 
 class ClassifierNet(nn.Module):
