@@ -1,9 +1,11 @@
 """The union of the handcrafted extractors as one scikit-learn transformer.
 
-:class:`HandcraftedFeatures` composes the per-extractor transformers (``HOGFeatures``,
-``GLCMFeatures``, ``LBPFeatures``, ``MVMLBPFeatures``, ``MVMBPFeatures``, ``SobelFeatures``)
-chosen by name; it prepares each image once (one grey channel, one size) and concatenates
-their vectors.
+:class:`HandcraftedFeatures` prepares each image once (one grey channel, one size) and
+concatenates the vectors of the extractors chosen by name. It runs the same code as the
+function :func:`features.vector.handcrafted_vector` (which needs no scikit-learn) and keeps
+the equivalent per-extractor transformers (``HOGFeatures``, ``GLCMFeatures``, ``LBPFeatures``,
+``MVMLBPFeatures``, ``MVMBPFeatures``, ``SobelFeatures`` of :mod:`features.transformers`) for
+the feature names and for stand-alone use.
 """
 
 from __future__ import annotations
@@ -16,25 +18,20 @@ import numpy as np
 from ._base import ImageFeatures, as_image_list
 from ._prepare import prepare_image
 from ._validation import check_positive_int
+from .vector import DEFAULT_EXTRACTORS, EXTRACTOR_FUNCTIONS, UNION_DEFAULTS, extractor_plan, plan_vector
 
-__all__ = ["HandcraftedFeatures", "EXTRACTORS", "UNION_LBP_SCALES", "get_extractor"]
+__all__ = ["HandcraftedFeatures", "EXTRACTORS", "UNION_DEFAULTS", "get_extractor"]
 
-#: name -> (module, transformer class); imported lazily so that one extractor's import cost
-#: (or absence) does not burden the others.
+#: name -> (module, transformer class); the class is imported on first use.
 EXTRACTORS: dict[str, tuple[str, str]] = {
-    "hog": ("features.hog", "HOGFeatures"),
-    "glcm": ("features.glcm", "GLCMFeatures"),
-    "lbp": ("features.lbp", "LBPFeatures"),
-    "mvm_lbp": ("features.patterns", "MVMLBPFeatures"),
-    "mvmbp": ("features.patterns", "MVMBPFeatures"),
-    "sobel": ("features.sobel", "SobelFeatures"),
+    "hog": ("features.transformers", "HOGFeatures"),
+    "glcm": ("features.transformers", "GLCMFeatures"),
+    "lbp": ("features.transformers", "LBPFeatures"),
+    "mvm_lbp": ("features.transformers", "MVMLBPFeatures"),
+    "mvmbp": ("features.transformers", "MVMBPFeatures"),
+    "sobel": ("features.transformers", "SobelFeatures"),
 }
-#: LBP scales of the union's default: Ojala's two finer riu2 scales (10 + 18 = 28 values).
-#: ``LBPFeatures`` alone keeps its three scales; the union drops ``(24, 3)``, which cost as much
-#: as the rest of the vector. Ask for it with ``params={"lbp": {"scales": ((8, 1), (16, 2), (24, 3))}}``.
-UNION_LBP_SCALES = ((8, 1), (16, 2))
-# set by the union itself, so not accepted in the per-extractor params
-_UNION_ONLY = ("image_size", "channel", "n_jobs", "progress")
+assert tuple(EXTRACTORS) == tuple(EXTRACTOR_FUNCTIONS) == DEFAULT_EXTRACTORS
 
 
 def get_extractor(name: str) -> type[ImageFeatures]:
@@ -67,10 +64,10 @@ class HandcraftedFeatures(ImageFeatures):
         Names from ``("hog", "glcm", "lbp", "mvm_lbp", "mvmbp", "sobel")``, in output order.
     params : dict, optional
         ``{name: {param: value}}``: constructor arguments of each extractor's transformer
-        (e.g. ``{"lbp": {"scales": ((8, 1),)}, "hog": {"cells_per_block": (2, 2)}}``);
-        unspecified extractors use their defaults — except LBP, whose scales default to
-        :data:`UNION_LBP_SCALES` ``((8, 1), (16, 2))`` here (``LBPFeatures`` alone also uses
-        ``(24, 3)``; the union leaves it out for speed, pass it in ``params`` to get it); entries for known extractors that are not in
+        (e.g. ``{"lbp": {"scales": ((8, 1),)}, "hog": {"pixels_per_cell": (8, 8)}}``);
+        unspecified extractors use their defaults, except where :data:`UNION_DEFAULTS` sets
+        lighter ones for the union (LBP scales ``((8, 1), (16, 2))``; HOG 16-px cells in 2x2
+        blocks); entries for known extractors that are not in
         ``extractors`` are ignored (handy in a grid search over ``extractors``), unknown names
         are an error. ``image_size``, ``channel``, ``n_jobs`` and ``progress`` belong to the
         union and are rejected here.
@@ -97,7 +94,7 @@ class HandcraftedFeatures(ImageFeatures):
     >>> rng = np.random.default_rng(0)
     >>> ims = [rng.integers(0, 256, (48, 40), dtype=np.uint8), rng.integers(0, 256, (30, 36, 3), dtype=np.uint8)]
     >>> union = HandcraftedFeatures(extractors=("hog", "sobel"), image_size=32,
-    ...                             params={"hog": {"cells_per_block": (2, 2)}, "sobel": {"bins": 4}})
+    ...                             params={"hog": {"pixels_per_cell": (8, 8)}, "sobel": {"bins": 4}})
     >>> X = union.fit_transform(ims)
     >>> X.shape
     (2, 336)
@@ -107,7 +104,7 @@ class HandcraftedFeatures(ImageFeatures):
 
     def __init__(
         self,
-        extractors=("hog", "glcm", "lbp", "mvm_lbp", "mvmbp", "sobel"),
+        extractors=DEFAULT_EXTRACTORS,
         params: dict | None = None,
         image_size: int = 128,
         channel: int | None = None,
@@ -122,31 +119,15 @@ class HandcraftedFeatures(ImageFeatures):
         self.progress = progress
 
     def _build(self) -> list[tuple[str, ImageFeatures]]:
-        if isinstance(self.extractors, str):
-            raise ValueError(f"extractors must be a sequence of names, got the string {self.extractors!r}")
-        names = list(self.extractors)
-        if not names:
-            raise ValueError("extractors is empty; choose from " + str(list(EXTRACTORS)))
-        if len(set(names)) != len(names):
-            raise ValueError(f"extractors lists a name twice: {names}")
-        params = dict(self.params or {})
-        unknown = sorted(set(params) - set(EXTRACTORS))
-        if unknown:
-            raise ValueError(f"params given for unknown extractors {unknown}; choose from {list(EXTRACTORS)}")
         size = check_positive_int(self.image_size, "image_size")
+        self._plan = extractor_plan(self.extractors, self.params, owner="HandcraftedFeatures")
         built = []
-        for name in names:
-            cls = get_extractor(name)
-            kwargs = dict(params.get(name) or {})
-            clash = sorted(set(kwargs) & set(_UNION_ONLY))
-            if clash:
-                raise ValueError(f"params[{name!r}] sets {clash}; set them on HandcraftedFeatures itself")
+        for name, kwargs in self._plan:
+            kwargs = dict(kwargs)
             if name == "hog":
                 kwargs["image_size"] = size
-            if name == "lbp":
-                kwargs.setdefault("scales", UNION_LBP_SCALES)
             try:
-                built.append((name, cls(**kwargs)))
+                built.append((name, get_extractor(name)(**kwargs)))
             except TypeError as exc:
                 raise ValueError(f"params[{name!r}]: {exc}") from exc
         return built
@@ -164,10 +145,8 @@ class HandcraftedFeatures(ImageFeatures):
         return super().fit(ims[:1])
 
     def _extract_one(self, image: np.ndarray) -> np.ndarray:
-        grey = self._prepare(image)
-        return np.concatenate(
-            [np.asarray(t._extract_one(grey), dtype=np.float64).ravel() for _, t in self.transformers_]
-        )
+        # the per-extractor functions on the prepared image: the code of handcrafted_vector
+        return plan_vector(self._prepare(image), self._plan)
 
     def _feature_names(self) -> list[str]:
         names = [n for _, t in self.transformers_ for n in t._feature_names()]

@@ -14,7 +14,7 @@ from features.handcrafted import EXTRACTORS, HandcraftedFeatures, get_extractor
 from features.hog import hog
 from features.sobel import sobel_features
 
-FAST = {"lbp": {"scales": ((8, 1),)}, "hog": {"cells_per_block": (2, 2)}}
+FAST = {"lbp": {"scales": ((8, 1),)}, "hog": {"pixels_per_cell": (8, 8), "cells_per_block": (2, 2)}}
 
 
 def _images(seed=0):
@@ -83,7 +83,7 @@ def test_sklearn_rules_clone_set_params():
     assert params["extractors"] == ("hog", "sobel") and params["params"] == {"sobel": {"bins": 4}}
     c = clone(u)
     assert c.get_params()["params"] == params["params"] and not hasattr(c, "transformers_")
-    c.set_params(params={"sobel": {"bins": 6}}, image_size=24)
+    c.set_params(params={"sobel": {"bins": 6}}, image_size=40)
     ims = _images()
     X = c.fit(ims).transform(ims)
     assert X.shape[1] == len(c.get_feature_names_out())
@@ -141,11 +141,11 @@ def test_one_channel_rule_for_every_transformer(name, dtype):
 
 def test_union_default_lbp_scales():
     """The union's default LBP drops (24, 3) (documented speed choice); params bring it back."""
-    from features.handcrafted import UNION_LBP_SCALES
+    from features.handcrafted import UNION_DEFAULTS
     from features.lbp import LBPFeatures
 
     im = np.random.default_rng(6).integers(0, 256, (40, 40), dtype=np.uint8)
-    assert UNION_LBP_SCALES == ((8, 1), (16, 2))
+    assert UNION_DEFAULTS["lbp"] == {"scales": ((8, 1), (16, 2))}
     u = HandcraftedFeatures(extractors=("lbp",), image_size=32).fit([im])
     names = u.get_feature_names_out()
     assert len(names) == 10 + 18 and names[0] == "lbp_P8R1_riu2_0" and names[-1] == "lbp_P16R2_riu2_17"
@@ -155,6 +155,21 @@ def test_union_default_lbp_scales():
     u3 = HandcraftedFeatures(extractors=("lbp",), image_size=32, params={"lbp": {"scales": three}}).fit([im])
     assert len(u3.get_feature_names_out()) == 10 + 18 + 26
     assert LBPFeatures().scales == three  # the stand-alone transformer keeps Ojala's three scales
+
+
+def test_union_default_hog_cells():
+    """The union's HOG uses 16-px cells in 2x2 blocks (documented); params override each key."""
+    from features.hog import HOGFeatures, hog
+
+    im = np.random.default_rng(7).integers(0, 256, (150, 130), dtype=np.uint8)
+    u = HandcraftedFeatures(extractors=("hog",)).fit([im])
+    assert u.n_features_out_ == 7 * 7 * 2 * 2 * 9  # 128 px: 8 cells, 7 blocks per side
+    small = prepare_image(im, None, 128)
+    ref = hog(small, pixels_per_cell=(16, 16), cells_per_block=(2, 2))
+    np.testing.assert_array_equal(u.transform([im])[0], ref)
+    u8 = HandcraftedFeatures(extractors=("hog",), params={"hog": {"pixels_per_cell": (8, 8)}}).fit([im])
+    assert u8.n_features_out_ == 15 * 15 * 2 * 2 * 9  # 8-px cells, blocks still 2x2
+    assert HOGFeatures().pixels_per_cell == (8, 8) and HOGFeatures().cells_per_block == (3, 3)
 
 
 def test_array_batch_input():

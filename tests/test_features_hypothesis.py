@@ -111,6 +111,6 @@ def test_mvmbp(image):
        size=st.integers(24, 40), channel=st.sampled_from((None, 0, 2)))
 def test_union(a, b, size, channel):
     union = HandcraftedFeatures(image_size=size, channel=channel,
-                                params={"lbp": {"scales": ((8, 1),)}, "hog": {"cells_per_block": (2, 2)}})
+                                params={"lbp": {"scales": ((8, 1),)}, "hog": {"pixels_per_cell": (8, 8)}})
     X = _finite(union.fit([a]).transform([a, b]))
     assert X.shape == (2, len(union.get_feature_names_out()))
