@@ -27,6 +27,10 @@ setting and every fold/classifier fits its scaler, reduction and classifier on t
 training rows (identical predictions; pinned by a test). Fold timings then add the measured
 extraction time per image. End-to-end CNNs are trained per fold, after the other models.
 
+Groups reach every fit that can use them (:func:`hybrid.models.calibration.group_fit_params`):
+the CNNs' validation hold-out and the calibrated classifiers' internal folds (SVM) are grouped
+by the training fold's groups, so near-duplicates never straddle them either.
+
 Honesty rules: metrics are computed on held-out folds only; the lesion-ROI setting crops
 with the *ground-truth* mask (it measures classification of a delineated lesion, not its
 detection) and says so in the report; images with an empty mask are kept whole.
@@ -117,7 +121,8 @@ def _subsample(y: np.ndarray, max_images: int, seed: int) -> np.ndarray:
 
 
 def load_data(config: dict[str, Any], progress: bool = True) -> DataBundle:
-    """Read (or generate) the suite's dataset into memory. Real data are read once, with tqdm."""
+    """Read (or generate) the suite's dataset into memory. Real data are read once, with tqdm
+    bars (checking the files, reading them) unless ``progress`` is False."""
     ds_cfg = config["dataset"]
     seed = int(config.get("seed", 0))
     if ds_cfg.get("source", "path") == "synthetic":
@@ -135,7 +140,7 @@ def load_data(config: dict[str, Any], progress: bool = True) -> DataBundle:
     from hybrid.data import load_dataset
 
     root = _resolve_path(ds_cfg["path"])
-    dataset = load_dataset(root, layout=ds_cfg.get("layout", "auto"))
+    dataset = load_dataset(root, layout=ds_cfg.get("layout", "auto"), progress=progress)
     if ds_cfg.get("classes"):
         dataset = dataset.filter_classes(list(ds_cfg["classes"]))
     if ds_cfg.get("max_images"):
@@ -249,17 +254,33 @@ def _pipeline_params(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _build_classifier(family: str, classifier: str, spec: dict[str, Any], seed: int) -> Any:
-    """An unfitted model: make_pipeline(family, classifier) or the family's end-to-end CNN."""
+def _without_progress(model: Any) -> Any:
+    """Set every ``progress`` parameter of ``model`` (and of its nested steps) to False.
+
+    ``progress`` is a run-control parameter (not part of the fold cache key), so silencing it
+    does not change results.
+    """
+    quiet = {name: False for name in model.get_params(deep=True)
+             if name == "progress" or name.endswith("__progress")}
+    return model.set_params(**quiet) if quiet else model
+
+
+def _build_classifier(family: str, classifier: str, spec: dict[str, Any], seed: int, progress: bool = True) -> Any:
+    """An unfitted model: make_pipeline(family, classifier) or the family's end-to-end CNN.
+
+    ``progress=False`` turns off the model's own tqdm bars whatever the suite's parameters say.
+    """
     if classifier == "cnn":
         from hybrid.models import CNNClassifier, FusedCNNClassifier
 
         cls = CNNClassifier if family == "deep" else FusedCNNClassifier
-        return cls(**_with_seed(cls, dict(spec.get("cnn_params", {})), seed))
-    from hybrid.models import make_pipeline
+        model = cls(**_with_seed(cls, dict(spec.get("cnn_params", {})), seed))
+    else:
+        from hybrid.models import make_pipeline
 
-    params = _with_seed(make_pipeline, dict(spec.get("params", {})), seed)
-    return make_pipeline(family=family, classifier=classifier, **_pipeline_params(params))
+        params = _with_seed(make_pipeline, dict(spec.get("params", {})), seed)
+        model = make_pipeline(family=family, classifier=classifier, **_pipeline_params(params))
+    return model if progress else _without_progress(model)
 
 
 #: Extractors whose ``fit`` looks at the first image's shape only (never at labels or pixels of
@@ -355,6 +376,8 @@ def _classification_fold(model: Any, images, data: DataBundle, groups: np.ndarra
     """Fit on ``train``, predict ``test``. With ``features`` (from :class:`FeatureCache`) the
     pipeline's steps after ``features`` are fitted on the cached rows; timings then add the
     measured per-image extraction cost."""
+    from hybrid.models.calibration import group_fit_params
+
     y = data.y
     if features is not None:
         from sklearn.pipeline import Pipeline
@@ -362,7 +385,7 @@ def _classification_fold(model: Any, images, data: DataBundle, groups: np.ndarra
         X, sec = features
         rest = Pipeline(model.steps[1:])
         t0 = time.perf_counter()
-        rest.fit(X[train], y[train])
+        rest.fit(X[train], y[train], **group_fit_params(rest, groups[train]))  # grouped calibration folds
         fit_s = time.perf_counter() - t0 + sec * len(train)
         t1 = time.perf_counter()
         proba = rest.predict_proba(X[test])
@@ -371,11 +394,8 @@ def _classification_fold(model: Any, images, data: DataBundle, groups: np.ndarra
                   "infer_ms_per_image": 1000 * (sec + clf_s / len(test)), "extract_images_per_s": 1 / max(sec, 1e-9)}
         fitted = rest
     else:
-        fit_kwargs = {}
-        if "groups" in inspect.signature(model.fit).parameters:  # grouped inner validation split (CNNs)
-            fit_kwargs["groups"] = groups[train]
-        t0 = time.perf_counter()
-        model.fit([images[i] for i in train], y[train], **fit_kwargs)
+        t0 = time.perf_counter()  # groups: grouped inner validation split (CNNs) / calibration folds
+        model.fit([images[i] for i in train], y[train], **group_fit_params(model, groups[train]))
         fit_s = time.perf_counter() - t0
         proba, timing = _timed_predict(model, [images[i] for i in test])
         timing["fit_s"] = fit_s
@@ -390,12 +410,15 @@ def _classification_fold(model: Any, images, data: DataBundle, groups: np.ndarra
 
 
 def _segmentation_fold(family: str, spec: dict[str, Any], seed: int, images, masks, data: DataBundle,
-                       groups: np.ndarray, train, test, fold: int, figure_dir: Path | None) -> dict[str, Any]:
+                       groups: np.ndarray, train, test, fold: int, figure_dir: Path | None,
+                       progress: bool = True) -> dict[str, Any]:
     from hybrid.segmentation.segmenter import Segmenter
     from hybrid.segmentation.metrics import dice, hausdorff95, segmentation_report
 
     params = _with_seed(Segmenter, {"arch": family, **spec.get("params", {})}, seed)
     model = Segmenter(**params)
+    if not progress:
+        model = _without_progress(model)
     t0 = time.perf_counter()
     model.fit([images[i] for i in train], [masks[i] for i in train], groups=groups[train])
     fit_s = time.perf_counter() - t0
@@ -509,7 +532,8 @@ def run_suite(
     seed : int, optional
         Overrides the suite's seed.
     progress : bool
-        tqdm bars.
+        tqdm bars. False silences every bar of the run: data loading (file check and reading),
+        the fold bar, and the models' own bars (every ``progress`` parameter is set to False).
 
     Returns
     -------
@@ -604,14 +628,14 @@ def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool, on_model: Any
                     prepared[setting] = _prepare_images(data, settings[setting])
                 images, masks = prepared[setting]
                 if task == "classification":
-                    model = _build_classifier(family, clf, spec, seed)
+                    model = _build_classifier(family, clf, spec, seed, progress)
                     extractors = feature_cache.extractors(model)
                     feats = feature_cache.features(setting, extractors, images) if extractors else None
                     result = _classification_fold(model, images, data, groups, train, test, k, feats)
                 else:
                     fig_dir = out_dir / "figures" / "overlays" / _slug(setting, family)
                     result = _segmentation_fold(family, spec, seed, images, masks, data, groups, train, test, k,
-                                                fig_dir)
+                                                fig_dir, progress)
                     result["overlays"] = [os.path.relpath(p, out_dir) for p in result["overlays"]]
                 result.update(key=key, spec=key_spec)
                 _write_json(path, result)

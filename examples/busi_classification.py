@@ -28,10 +28,21 @@ Protocol
 * Configurations (``--configs``): ``hand_svm``, ``hand_xgb`` (all six handcrafted extractors at
   128 px), ``deep_logreg`` (ResNet-18 embeddings, **random initialisation** — nothing is
   downloaded — at ``--image-size`` px), ``fused_logreg`` (both, concatenated), ``cnn`` (ResNet-18
-  fine-tuned end to end, random init) and ``fused_cnn`` (CNN + handcrafted features in one MLP
-  head). The two trained CNNs use ``--cnn-size`` px (default 96), ``--cnn-epochs`` epochs (default
-  8), batch 32, AdamW lr 1e-3, augmentation preset "A", so that they fit on 2 CPU cores; they are
-  off by default (``--configs all`` includes them).
+  fine-tuned end to end, random init), ``fused_cnn`` (CNN + handcrafted features in one MLP
+  head) and ``deep_logreg_trained`` (see below). The two trained CNNs use ``--cnn-size`` px
+  (default 96), ``--cnn-epochs`` epochs (default 8), batch 32, AdamW lr 1e-3, augmentation preset
+  "A", so that they fit on 2 CPU cores; they are off by default (``--configs all`` includes them).
+* ``deep_logreg_trained`` is the "trained backbone" row: ResNet-18 embeddings + logistic
+  regression, where the ResNet-18 is **the backbone of the** ``cnn`` **config fine-tuned on the
+  same training fold** (nothing may be downloaded, so "trained" means trained on the fold's own
+  training images, not on ImageNet). Per fold: the ``cnn`` model is fitted on the training
+  images (or reused when ``cnn`` runs too: one fit per fold serves both), saved with
+  ``CNNClassifier.save`` to a temporary folder, and its ``weights.pt`` is loaded by
+  ``CNNEmbeddings("resnet18", weights=..., image_size=--cnn-size)`` (the head is dropped, see
+  :mod:`hybrid.deep.weights`); scaler + logistic regression are fitted on the training images'
+  embeddings, and only the held-out images are scored. Its "train s / fold" = the CNN's fit time
+  + the embedding and logistic-regression fit time (the embeddings depend on the fold, so they
+  are not shared between folds).
 
 Writes ``<out>/busi_results.json`` (atomically): settings, library versions, data summary,
 per-fold metrics and the summary table.
@@ -44,13 +55,16 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 DEFAULT_CONFIGS = ("hand_svm", "hand_xgb", "deep_logreg")
-ALL_CONFIGS = ("hand_svm", "hand_xgb", "deep_logreg", "fused_logreg", "cnn", "fused_cnn")
+ALL_CONFIGS = ("hand_svm", "hand_xgb", "deep_logreg", "fused_logreg", "cnn", "fused_cnn", "deep_logreg_trained")
+#: Configs trained end to end per fold on images (no shared feature extraction).
+END_TO_END = ("cnn", "fused_cnn", "deep_logreg_trained")
 POSITIVE = "malignant"
 
 
@@ -114,12 +128,16 @@ def load_crops(args: argparse.Namespace) -> tuple[list[np.ndarray], np.ndarray, 
         labels, groups = ph.labels, ph.groups
         info = {"source": "synthetic phantoms (make_phantoms, size 96, difficulty 0.5)"}
     info.update({"n_images": len(images), "n_groups": int(np.unique(groups).size),
-                 "class_counts": {c: int((labels == c).sum()) for c in np.unique(labels)}})
+                 "class_counts": {str(c): int((labels == c).sum()) for c in np.unique(labels)}})
     return images, np.asarray(labels), np.asarray(groups), info
 
 
-def build(config: str, args: argparse.Namespace):
-    """An unfitted estimator for one configuration (fresh per fold)."""
+def build(config: str, args: argparse.Namespace, weights: Path | None = None):
+    """An unfitted estimator for one configuration (fresh per fold).
+
+    ``weights``: the backbone weights file of ``deep_logreg_trained`` (see
+    :func:`trained_backbone_pipeline`; a placeholder name when only a description is needed).
+    """
     from features.handcrafted import HandcraftedFeatures
     from hybrid.deep import CNNEmbeddings
     from hybrid.models import make_pipeline
@@ -135,6 +153,9 @@ def build(config: str, args: argparse.Namespace):
         return make_pipeline("deep", "logreg", embeddings=emb, random_state=seed)
     if config == "fused_logreg":
         return make_pipeline("fused", "logreg", handcrafted=hand, embeddings=emb, random_state=seed)
+    if config == "deep_logreg_trained":
+        trained = emb.set_params(weights=weights or "<fold's cnn>/weights.pt", image_size=args.cnn_size)
+        return make_pipeline("deep", "logreg", embeddings=trained, random_state=seed)
     from hybrid.models import CNNClassifier, FusedCNNClassifier
 
     common = dict(backbone="resnet18", weights=None, image_size=args.cnn_size, epochs=args.cnn_epochs,
@@ -196,6 +217,62 @@ def _features(config: str, pipe, images: list[np.ndarray], cache: dict) -> tuple
     return np.hstack(blocks), seconds
 
 
+def _fit_on_images(config: str, train: np.ndarray, images: list[np.ndarray], labels: np.ndarray,
+                   groups: np.ndarray, args: argparse.Namespace) -> tuple:
+    """A trained CNN config fitted on the training images (grouped validation hold-out), and its fit seconds."""
+    model = build(config, args)
+    start = time.perf_counter()
+    model.fit([images[i] for i in train], labels[train], groups=groups[train])
+    return model, time.perf_counter() - start
+
+
+def fold_cnn(k: int, train: np.ndarray, images: list[np.ndarray], labels: np.ndarray, groups: np.ndarray,
+             args: argparse.Namespace, cache: dict | None) -> tuple:
+    """The ``cnn`` config fitted on fold ``k``'s training images, and its fit seconds.
+
+    With a ``cache`` dict the result is kept per fold until its second use, so that ``cnn`` and
+    ``deep_logreg_trained`` share one fit per fold.
+    """
+    if cache is not None and k in cache:
+        return cache.pop(k)  # the second of the two configs: free the memory
+    fitted = _fit_on_images("cnn", train, images, labels, groups, args)
+    if cache is not None:
+        cache[k] = fitted
+    return fitted
+
+
+def trained_backbone_pipeline(cnn, folder: Path, args: argparse.Namespace):
+    """Unfitted ResNet-18 embeddings + logistic regression whose backbone is ``cnn``'s (fine-tuned) one.
+
+    ``cnn`` (a fitted :class:`hybrid.models.CNNClassifier`) is saved to ``folder`` (which must
+    not exist) and its ``weights.pt`` becomes the ``weights`` of the pipeline's
+    :class:`hybrid.deep.CNNEmbeddings`; the file must stay until the pipeline is fitted.
+    """
+    cnn.save(folder)
+    return build("deep_logreg_trained", args, weights=Path(folder) / "weights.pt")
+
+
+def _fit_predict_end_to_end(config: str, k: int, train: np.ndarray, test: np.ndarray, images: list[np.ndarray],
+                            labels: np.ndarray, groups: np.ndarray, args: argparse.Namespace,
+                            cnn_cache: dict | None) -> tuple[np.ndarray, np.ndarray, float, dict]:
+    """``(classes_, held-out probabilities, train seconds, extra fold record)`` of a config trained
+    on the fold's images (``deep_logreg_trained`` records its backbone's share, ``backbone_fit_s``)."""
+    test_images = [images[i] for i in test]
+    if config == "fused_cnn":
+        model, fit_s = _fit_on_images(config, train, images, labels, groups, args)
+        return model.classes_, model.predict_proba(test_images), fit_s, {}
+    cnn, cnn_s = fold_cnn(k, train, images, labels, groups, args, cnn_cache)
+    if config == "cnn":
+        return cnn.classes_, cnn.predict_proba(test_images), cnn_s, {}
+    with tempfile.TemporaryDirectory(prefix="busi_cnn_") as tmp:
+        pipe = trained_backbone_pipeline(cnn, Path(tmp) / "cnn", args)
+        start = time.perf_counter()
+        pipe.fit([images[i] for i in train], labels[train])  # embeddings of the training fold only
+        fit_s = time.perf_counter() - start
+        proba = pipe.predict_proba(test_images)  # held-out fold only
+    return pipe.classes_, proba, cnn_s + fit_s, {"backbone_fit_s": cnn_s}
+
+
 def run(args: argparse.Namespace) -> dict:
     import torch
     from sklearn.base import clone
@@ -211,35 +288,41 @@ def run(args: argparse.Namespace) -> dict:
     results = {"settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
                "versions": _versions(), "data": info, "classes": classes, "configs": {}}
     cache: dict = {}
+    # one cnn fit per fold serves both configs when both run (kept in memory meanwhile)
+    cnn_cache = {} if {"cnn", "deep_logreg_trained"} <= set(args.configs) else None
     n = len(images)
     for config in args.configs:
         per_fold = []
         template = build(config, args)
-        trained_cnn = config in ("cnn", "fused_cnn")
-        if not trained_cnn:
+        end_to_end = config in END_TO_END
+        if not end_to_end:
             X, extract_total = _features(config, template, images, cache)
             template = template[1:]  # scaler → [PCA] → [select] → classifier, fitted per fold
         for k, (train, test) in enumerate(folds):
-            model = clone(template)
-            start = time.perf_counter()
-            if trained_cnn:
-                model.fit([images[i] for i in train], labels[train], groups=groups[train])
+            extra: dict = {}
+            if end_to_end:
+                model_classes, proba, fit_s, extra = _fit_predict_end_to_end(config, k, train, test, images,
+                                                                             labels, groups, args, cnn_cache)
                 extract_s = 0.0
             else:
+                model = clone(template)
+                start = time.perf_counter()
                 model.fit(X[train], labels[train])
+                fit_s = time.perf_counter() - start
                 extract_s = extract_total * train.size / n  # the training images' share of extraction
-            fit_s = time.perf_counter() - start
-            test_inputs = [images[i] for i in test] if trained_cnn else X[test]
-            proba = model.predict_proba(test_inputs)  # held-out fold only
-            order = [list(model.classes_).index(c) for c in classes]
+                model_classes, proba = model.classes_, model.predict_proba(X[test])  # held-out fold only
+            order = [list(model_classes).index(c) for c in classes]
             metrics = classification_metrics(labels[test], proba[:, order], classes)
             per_fold.append({"fold": k, "n_train": int(train.size), "n_test": int(test.size), "fit_s": fit_s,
                              "extract_s": extract_s, "train_s": fit_s + extract_s,
-                             "roc_auc": metrics["roc_auc"], "balanced_accuracy": metrics["balanced_accuracy"]})
-            print(f"  {config:13s} fold {k}: AUC {metrics['roc_auc']:.3f}  bal.acc "
-                  f"{metrics['balanced_accuracy']:.3f}  train {fit_s + extract_s:.1f} s", flush=True)
-        results["configs"][config] = {"estimator": repr(build(config, args)), "folds": per_fold,
-                                      "summary": _summary(per_fold)}
+                             "roc_auc": metrics["roc_auc"], "balanced_accuracy": metrics["balanced_accuracy"],
+                             **extra})
+            print(f"  {config:19s} fold {k}: AUC {metrics['roc_auc']:.3f}  bal.acc "
+                  f"{metrics['balanced_accuracy']:.3f}  train {fit_s + extract_s:.1f} s / fold", flush=True)
+        estimator = repr(build(config, args))
+        if config == "deep_logreg_trained":
+            estimator = f"backbone of the fold's {build('cnn', args)!r}, then {estimator}"
+        results["configs"][config] = {"estimator": estimator, "folds": per_fold, "summary": _summary(per_fold)}
     return results
 
 
@@ -253,10 +336,11 @@ def write_json(results: dict, out_dir: Path) -> Path:
 
 
 def print_table(results: dict) -> None:
-    print(f"\n{'config':14s} {'ROC-AUC':>15s} {'bal. accuracy':>15s} {'train s / fold':>16s}")
+    """Summary table: ROC-AUC, balanced accuracy and train seconds per fold, mean ± std over folds."""
+    print(f"\n{'config':20s} {'AUC mean ± std':>15s} {'bal. accuracy':>15s} {'train s / fold':>16s}")
     for name, res in results["configs"].items():
         s = res["summary"]
-        print(f"{name:14s} {s['roc_auc_mean']:.3f} ± {s['roc_auc_std']:.3f}   "
+        print(f"{name:20s} {s['roc_auc_mean']:.3f} ± {s['roc_auc_std']:.3f}   "
               f"{s['balanced_accuracy_mean']:.3f} ± {s['balanced_accuracy_std']:.3f}   "
               f"{s['train_s_mean']:8.1f} ± {s['train_s_std']:.1f}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from hybrid.cli import build_parser, main
@@ -65,3 +66,39 @@ def test_bench_end_to_end_then_resume(tmp_path, capsys):
     assert (out / "report.html").is_file() and (out / "results.csv").is_file()
     assert main(["bench", "--config", str(cfg), "--out", str(out), "--no-progress"]) == 0
     assert "0 folds computed, 2 from cache" in capsys.readouterr().out
+
+
+def _write_folder_dataset(root, n_per_class=6):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for label, offset in (("benign", 40), ("malignant", 120)):
+        (root / label).mkdir(parents=True)
+        for i in range(n_per_class):
+            image = np.clip(rng.normal(offset, 30, (32, 32)), 0, 255).astype(np.uint8)
+            Image.fromarray(image).save(root / label / f"{label}_{i}.png")
+            mask = np.zeros((32, 32), np.uint8)
+            mask[8:24, 8:24] = 255
+            Image.fromarray(mask).save(root / label / f"{label}_{i}_mask.png")
+
+
+def test_no_progress_silences_every_bar(tmp_path, capfd):
+    """--no-progress hides the data loader's bars and the models' own bars (suite asks for them)."""
+    data = tmp_path / "data"
+    _write_folder_dataset(data)
+    cfg = tmp_path / "tiny.json"
+    cfg.write_text(json.dumps({
+        "name": "tiny-quiet", "task": "classification",
+        "dataset": {"source": "path", "path": str(data), "layout": "folder"},
+        "split": {"n_splits": 2},
+        "families": {"handcrafted": {"classifiers": ["logreg"], "params": {
+            "handcrafted": {"image_size": 32, "extractors": ["hog", "lbp"], "progress": True}}}},
+    }))
+    argv = ["bench", "--config", str(cfg), "--out", str(tmp_path / "out")]
+    assert main([*argv, "--no-progress"]) == 0
+    quiet = capfd.readouterr()
+    assert "from cache" in quiet.out
+    for stream in (quiet.out, quiet.err):
+        assert "it/s" not in stream and "%|" not in stream and "img/s" not in stream, stream[-2000:]
+    assert main([*argv, "--out", str(tmp_path / "loud")]) == 0  # the same run with bars does show them
+    assert "checking folder images" in capfd.readouterr().err

@@ -153,3 +153,30 @@ def test_segmentation_suite_writes_metrics_and_overlays(tmp_path):
     html = (tmp_path / "report.html").read_text()
     assert html.count("data:image/png;base64,") == len(overlays) + 1  # + training curves
     assert "Dice (all slices)" in (tmp_path / "report.md").read_text()
+
+
+def test_svm_calibration_folds_get_the_training_fold_groups(tmp_path, monkeypatch):
+    """The runner fits the calibrated SVM with the training fold's groups (grouped calibration folds)."""
+    from benchmarks.runner import load_data
+    from hybrid.models.calibration import GroupCalibratedClassifierCV
+
+    calls = []
+    real = GroupCalibratedClassifierCV.calibration_splits
+
+    def spy(self, X, y, groups):
+        splits = real(self, X, y, groups)
+        calls.append((np.asarray(groups).copy(), splits))
+        return splits
+
+    monkeypatch.setattr(GroupCalibratedClassifierCV, "calibration_splits", spy)
+    suite = {**TINY, "name": "tiny-svm", "dataset": {**TINY["dataset"], "n": 24},
+             "families": {"handcrafted": {"classifiers": ["svm"], "params": {
+                 "handcrafted": {"image_size": 32, "extractors": ["hog"]}, "calibration_cv": 3}}}}
+    results = run_suite(suite, out=tmp_path, progress=False)
+    assert len(calls) == 2  # one grouped calibration per outer fold
+    all_groups = load_data(results["config"], progress=False).groups
+    for fold, (groups, splits) in zip(results["models"][0]["folds"], calls, strict=True):
+        train = np.setdiff1d(np.arange(24), fold["test_index"])
+        np.testing.assert_array_equal(groups, all_groups[train])
+        for inner_train, inner_test in splits:
+            assert not set(groups[inner_train]) & set(groups[inner_test])

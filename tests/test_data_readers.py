@@ -203,3 +203,59 @@ def test_non_image_and_empty_file(tmp_path, content):
 def test_missing_file(tmp_path):
     with pytest.raises(ImageReadError, match="nope.png"):
         read_image(tmp_path / "nope.png")
+
+
+# -- orientation (EXIF / TIFF tag 274) ---------------------------------------------------------
+STORED = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.uint8) * 40
+#: How each Orientation value displays STORED, written out by hand from the TIFF 6.0 / EXIF spec.
+DISPLAYED = {
+    1: [[1, 2, 3], [4, 5, 6]],
+    2: [[3, 2, 1], [6, 5, 4]],  # mirror left-right
+    3: [[6, 5, 4], [3, 2, 1]],  # rotate 180
+    4: [[4, 5, 6], [1, 2, 3]],  # mirror top-bottom
+    5: [[1, 4], [2, 5], [3, 6]],  # transpose
+    6: [[4, 1], [5, 2], [6, 3]],  # rotate 90 clockwise
+    7: [[6, 3], [5, 2], [4, 1]],  # transverse
+    8: [[3, 6], [2, 5], [1, 4]],  # rotate 90 counter-clockwise
+}
+
+
+def _exif(orientation):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return exif
+
+
+def test_jpeg_exif_orientation_is_applied(tmp_path):
+    blocks = np.kron(STORED, np.ones((16, 16), np.uint8))  # 32 x 48, flat 16-px blocks survive JPEG
+    path = tmp_path / "sideways.jpg"
+    Image.fromarray(blocks).save(path, quality=95, exif=_exif(6))
+    got = read_image(path)
+    expected = np.kron(np.array(DISPLAYED[6], np.uint8) * 40, np.ones((16, 16), np.uint8))
+    assert got.shape == (48, 32)  # height and width swapped
+    assert np.abs(got.astype(int) - expected).mean() < 2
+    plain = tmp_path / "plain.jpg"
+    Image.fromarray(blocks).save(plain, quality=95)
+    assert read_image(plain).shape == (32, 48)
+
+
+@pytest.mark.parametrize("orientation", sorted(DISPLAYED))
+def test_png_and_tiff_orientation_match_the_spec(tmp_path, orientation):
+    import tifffile
+
+    expected = np.array(DISPLAYED[orientation], np.uint8) * 40
+    png = tmp_path / "o.png"
+    Image.fromarray(STORED).save(png, exif=_exif(orientation))
+    np.testing.assert_array_equal(read_image(png), expected)
+    tif = tmp_path / "o.tif"
+    tifffile.imwrite(tif, np.stack([STORED, STORED + 1]), photometric="minisblack", planarconfig="separate",
+                     extratags=[(274, "H", 1, orientation, True)])
+    got = read_image(tif)  # planar (S, Y, X) on disk -> channels last, then oriented
+    np.testing.assert_array_equal(got[..., 0], expected)
+    np.testing.assert_array_equal(got[..., 1], expected + 1)
+
+
+def test_mask_follows_its_orientation(tmp_path):
+    path = tmp_path / "m.png"
+    Image.fromarray(STORED).save(path, exif=_exif(8))
+    np.testing.assert_array_equal(read_mask(path), np.array(DISPLAYED[8]) > 0)

@@ -147,3 +147,15 @@ def test_resume_continues_a_shorter_run_exactly(phantoms, tmp_path):
     assert np.array_equal(resumed.predict_proba(images), straight.predict_proba(images))
     with pytest.raises(ValueError, match="fingerprint"):  # other data must not continue this run
         CNNClassifier(**{**opts, "epochs": 3}, checkpoint_dir=tmp_path / "b", resume=True).fit(images, y[::-1])
+
+
+def test_max_minutes_reaches_the_trainer_time_budget(phantoms, monkeypatch):
+    """Fake 10-s clock ticks, 1-minute budget: the classifier's fit stops by time after 3 of 5 epochs."""
+    ticks = iter(np.arange(10.0, 1000.0, 10.0))
+    monkeypatch.setattr("hybrid.training.trainer.default_clock", lambda: float(next(ticks)))
+    clf = CNNClassifier(val_fraction=0, augmentation=None, max_minutes=1.0,
+                        **{**FAST, "epochs": 5}).fit(phantoms.images, phantoms.labels)
+    assert len(clf.history_) == 3 and clf.history_.stopped_by == "time_budget"
+    unlimited = CNNClassifier(val_fraction=0, augmentation=None, **{**FAST, "epochs": 2}).fit(phantoms.images,
+                                                                                           phantoms.labels)
+    assert unlimited.history_.stopped_by == "epochs"

@@ -10,7 +10,7 @@ import torch
 from sklearn.base import clone
 
 from hybrid.data.synthetic import make_phantoms
-from hybrid.segmentation import Segmenter, SegmentationTask, TimeBudget
+from hybrid.segmentation import Segmenter, SegmentationTask
 from hybrid.segmentation.losses import BCEDiceLoss
 from hybrid.segmentation.unet import UNet
 from hybrid.training import ArrayDataset, Callback, TrainConfig, Trainer
@@ -162,26 +162,15 @@ def test_segmenter_resume_flag(phantoms, tmp_path):
     np.testing.assert_equal(again.history_.rows, first.history_.rows)
 
 
-class _FakeTrainer:
-    def __init__(self):
-        from hybrid.training import History
-
-        self.history = History()
-
-
-def test_time_budget_stops_when_next_epoch_would_overrun(monkeypatch):
-    clock = iter([0.0, 20.0, 20.0, 40.0, 40.0, 60.0])  # three 20-second epochs
-    monkeypatch.setattr("hybrid.segmentation.segmenter.time.monotonic", lambda: next(clock))
-    budget, trainer = TimeBudget(max_minutes=1.0), _FakeTrainer()
-    stops = []
-    for epoch in (1, 2, 3):
-        budget.on_epoch_start(trainer, epoch)
-        budget.on_epoch_end(trainer, epoch, {})
-        stops.append(trainer.history.stopped_early)
-    # after epoch 1: 20 + 20 <= 60; after epoch 2: 40 + 20 <= 60 (not >); after epoch 3: 60 + 20 > 60
-    assert stops == [False, False, True] and budget.triggered
-    with pytest.raises(ValueError, match="max_minutes"):
-        TimeBudget(0)
+def test_max_minutes_goes_through_the_trainer_time_budget(phantoms, monkeypatch):
+    """Segmenter(max_minutes=...) is the shared trainer's budget: fake 20-s epochs, 1-minute budget."""
+    ticks = iter(np.arange(0.0, 1000.0, 10.0))  # trainer reads the clock at start, epoch start, epoch end
+    monkeypatch.setattr("hybrid.training.trainer.default_clock", lambda: float(next(ticks)))
+    seg = Segmenter(epochs=6, val_fraction=0.25, max_minutes=1.0, **TINY).fit(phantoms.images, phantoms.masks)
+    # clock: fit start 0; epoch k starts at 20k-10 and ends at 20k -> elapsed 20k, longest epoch 10 s;
+    # stop once 20k + 10 > 60, i.e. after epoch 3
+    assert len(seg.history_) == 3 and seg.history_.stopped_by == "time_budget" and seg.stopped_by_time_
+    assert not seg.history_.stopped_early
 
 
 def test_max_minutes_in_fit(phantoms):

@@ -301,3 +301,79 @@ def test_non_finite_loss_names_epoch_and_batch():
     train, val = datasets()
     with pytest.raises(FloatingPointError, match="epoch 1, batch 0"):
         Trainer(TrainConfig(epochs=1)).fit(fresh_model(0), train, val, NanTask())
+
+
+class FakeClock:
+    """Each call advances the time by ``step`` seconds (no real time involved)."""
+
+    def __init__(self, step):
+        self.now, self.step, self.calls = 0.0, step, 0
+
+    def __call__(self):
+        self.calls += 1
+        self.now += self.step
+        return self.now
+
+
+def test_time_budget_stops_when_the_next_epoch_would_overrun():
+    # clock reads (10-s ticks): fit start 10, epoch k starts at 20k and ends at 20k + 10, so after
+    # epoch k the elapsed time is 20k and the longest epoch 10 s. Budget 60 s:
+    # k=1: 20+10 <= 60, k=2: 40+10 <= 60 (not strictly more), k=3: 60+10 > 60 -> stop after epoch 3
+    train, val = datasets()
+    clock = FakeClock(10.0)
+    history = Trainer(TrainConfig(epochs=10, batch_size=8, max_minutes=1.0), clock=clock).fit(
+        fresh_model(0), train, val, ClassificationTask())
+    assert len(history) == 3 and history.stopped_by == "time_budget" and not history.stopped_early
+    assert clock.calls == 1 + 2 * 3
+
+
+def test_time_budget_not_reached_and_no_budget_run_all_epochs():
+    train, val = datasets()
+    roomy = Trainer(TrainConfig(epochs=3, batch_size=8, max_minutes=10.0), clock=FakeClock(10.0)).fit(
+        fresh_model(0), train, val, ClassificationTask())
+    unlimited = Trainer(TrainConfig(epochs=3, batch_size=8), clock=FakeClock(1e6)).fit(
+        fresh_model(0), train, val, ClassificationTask())
+    assert len(roomy) == len(unlimited) == 3
+    assert roomy.stopped_by == unlimited.stopped_by == "epochs"
+
+
+def test_budget_hit_on_the_last_epoch_counts_as_epochs():
+    train, val = datasets()
+    history = Trainer(TrainConfig(epochs=3, batch_size=8, max_minutes=1.0), clock=FakeClock(10.0)).fit(
+        fresh_model(0), train, val, ClassificationTask())
+    assert len(history) == 3 and history.stopped_by == "epochs"  # no 4th epoch was going to run
+
+
+def test_early_stopping_wins_over_the_time_budget_and_is_recorded():
+    train, val = datasets()
+    # patience runs out after epoch 4; the 80-s budget too (after epoch 3: 60+10 <= 80, epoch 4: 80+10 > 80)
+    cfg = TrainConfig(epochs=7, batch_size=8, patience=2, monitor="val_score", max_minutes=80 / 60)
+    history = Trainer(cfg, clock=FakeClock(10.0)).fit(fresh_model(0), train, val,
+                                                      ScriptedTask([0.9, 0.5, 0.6, 0.55, 0.1, 0.1, 0.1]))
+    assert len(history) == 4 and history.stopped_by == "early_stopping" and history.stopped_early
+
+
+def test_time_budget_stop_can_be_resumed(tmp_path):
+    train, val = datasets()
+    cfg = dict(epochs=5, batch_size=8, checkpoint_dir=tmp_path, max_minutes=1.0)
+    first = Trainer(TrainConfig(**cfg), clock=FakeClock(10.0)).fit(fresh_model(0), train, val, ClassificationTask())
+    assert len(first) == 3 and first.stopped_by == "time_budget"
+    rest = Trainer(TrainConfig(resume=True, **cfg), clock=FakeClock(1.0)).fit(fresh_model(0), train, val,
+                                                                             ClassificationTask())
+    assert len(rest) == 5 and rest.stopped_by == "epochs"
+    assert rest.rows[:3] == first.rows
+
+
+@pytest.mark.parametrize("value", [0, -1.0, float("inf"), float("nan"), True, "5"])
+def test_max_minutes_validation(value):
+    with pytest.raises(ValueError, match="max_minutes"):
+        TrainConfig(max_minutes=value)
+
+
+def test_stopped_by_round_trips_and_reads_old_histories():
+    history = History(monitor="val_loss", stopped_by="time_budget")
+    assert History.from_dict(history.to_dict()) == history
+    old = {"rows": [], "monitor": "val_loss", "best_epoch": None, "stopped_early": True}
+    assert History.from_dict(old).stopped_by == "early_stopping"
+    with pytest.raises(ValueError, match="stopped_by"):
+        History(stopped_by="timeout")

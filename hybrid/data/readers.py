@@ -20,6 +20,14 @@ Values are returned *as stored*:
   ``MONOCHROME1`` is not inverted); NIfTI: the unscaled data array (``scl_slope`` not applied), in
   the array's own axis order (no reorientation).
 
+Orientation: the EXIF / TIFF ``Orientation`` tag (274, values 1-8) is **applied**, so arrays come
+out the way viewers display them (a phone JPEG saved sideways with ``Orientation=6`` is returned
+upright): Pillow images (JPEG, PNG ``eXIf``, WebP) through :func:`PIL.ImageOps.exif_transpose`,
+TIFFs (read with tifffile) through :func:`apply_orientation`, which performs the same eight
+flips/rotations (pinned against Pillow by a test). Orientations 5-8 swap height and width. A
+mask is read by the same rule, so image and mask stay aligned when both carry the tag (or
+neither does). DICOM and NIfTI have no such tag and are returned as stored.
+
 Volumes (NIfTI, multi-page TIFF, multi-frame DICOM) are 3-D; :func:`read_image` returns one 2-D
 slice of them when given ``index`` (and ``axis``), and :func:`read_volume` returns the whole array.
 """
@@ -33,7 +41,11 @@ import numpy as np
 
 from hybrid.data.preprocessing import select_channels
 
-__all__ = ["ImageReadError", "read_image", "read_volume", "read_mask", "sniff_format", "IMAGE_EXTENSIONS"]
+__all__ = ["ImageReadError", "read_image", "read_volume", "read_mask", "sniff_format", "apply_orientation",
+           "IMAGE_EXTENSIONS"]
+
+#: EXIF / TIFF tag holding the orientation (1 = as stored).
+ORIENTATION_TAG = 0x0112
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".dcm", ".nii", ".nii.gz")
 
@@ -101,12 +113,43 @@ def sniff_format(path) -> str:
     )
 
 
+def apply_orientation(arr: np.ndarray, orientation: int, axes: tuple[int, int] = (0, 1)) -> np.ndarray:
+    """Return ``arr`` as displayed under the EXIF/TIFF ``Orientation`` value (1-8).
+
+    ``axes`` are the (row, column) axes. The eight values are those of the TIFF 6.0 / EXIF 2.3
+    specification (the same operations as :func:`PIL.ImageOps.exif_transpose`): 1 as stored,
+    2 mirror left-right, 3 rotate 180°, 4 mirror top-bottom, 5 transpose, 6 rotate 90°
+    clockwise, 7 transverse (anti-diagonal transpose), 8 rotate 90° counter-clockwise. Any other
+    value (0, out of range) is treated as 1, as Pillow does.
+
+    Examples
+    --------
+    >>> a = np.array([[1, 2], [3, 4]])
+    >>> apply_orientation(a, 6).tolist(), apply_orientation(a, 2).tolist()
+    ([[3, 1], [4, 2]], [[2, 1], [4, 3]])
+    """
+    r, c = axes
+    ops = {
+        2: lambda a: np.flip(a, c),
+        3: lambda a: np.flip(a, (r, c)),
+        4: lambda a: np.flip(a, r),
+        5: lambda a: np.swapaxes(a, r, c),
+        6: lambda a: np.rot90(a, -1, axes=(r, c)),
+        7: lambda a: np.swapaxes(np.flip(a, (r, c)), r, c),
+        8: lambda a: np.rot90(a, 1, axes=(r, c)),
+    }
+    op = ops.get(int(orientation))
+    return arr if op is None else np.ascontiguousarray(op(arr))
+
+
 def _read_pillow(path: Path) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
         with Image.open(path) as im:
             im.load()  # full decode: truncated data raises here
+            if im.getexif().get(ORIENTATION_TAG, 1) in range(2, 9):
+                im = ImageOps.exif_transpose(im)
             if im.mode == "P":
                 im = im.convert("RGBA" if "transparency" in im.info else "RGB")
             elif im.mode == "PA":
@@ -129,10 +172,15 @@ def _read_tiff(path: Path) -> np.ndarray:
             series = tif.series[0]
             arr = series.asarray()
             axes = series.axes
+            tag = tif.pages[0].tags.get(ORIENTATION_TAG)
+            orientation = int(tag.value) if tag is not None else 1
     except Exception as exc:  # tifffile raises many types (TiffFileError, ValueError, zlib.error, ...)
         raise ImageReadError(f"{path}: corrupt or truncated TIFF ({type(exc).__name__}: {exc})") from exc
     if "S" in axes and axes.index("S") != arr.ndim - 1:  # planar configuration -> channels last
         arr = np.moveaxis(arr, axes.index("S"), -1)
+        axes = axes.replace("S", "") + "S"
+    if orientation != 1 and "Y" in axes and "X" in axes:
+        arr = apply_orientation(arr, orientation, axes=(axes.index("Y"), axes.index("X")))
     return arr
 
 

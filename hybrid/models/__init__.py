@@ -6,9 +6,12 @@
   (:mod:`hybrid.models.tabular`);
 * :class:`CNNClassifier` (fine-tuned CNN) and :class:`FusedCNNClassifier` (CNN + handcrafted
   features in one head) — :mod:`hybrid.models.cnn`, :mod:`hybrid.models.fused`;
+* :class:`GroupCalibratedClassifierCV` / :func:`group_fit_params` — calibration whose internal
+  folds respect groups (:mod:`hybrid.models.calibration`);
 * :func:`save_model` / :func:`load_model` for every family (:mod:`hybrid.models.persistence`).
 """
 
+from hybrid.models.calibration import GroupCalibratedClassifierCV, group_fit_params
 from hybrid.models.cnn import CNNClassifier
 from hybrid.models.fused import FusedCNNClassifier
 from hybrid.models.persistence import load_model, save_model
@@ -19,6 +22,8 @@ __all__ = [
     "BalancedXGBClassifier",
     "CNNClassifier",
     "FusedCNNClassifier",
+    "GroupCalibratedClassifierCV",
+    "group_fit_params",
     "load_model",
     "make_classifier",
     "make_pipeline",

@@ -49,7 +49,7 @@ from hybrid.training import (
 __all__ = ["CNNClassifier", "ClassifierNet", "TorchImageClassifier", "make_augmentation"]
 
 # Parameters that control a run without changing what is learned; left out of the resume fingerprint.
-_RUN_CONTROL_PARAMS = ("checkpoint_dir", "resume", "progress", "device", "epochs", "patience")
+_RUN_CONTROL_PARAMS = ("checkpoint_dir", "resume", "progress", "device", "epochs", "patience", "max_minutes")
 
 
 def make_augmentation(augmentation: str | Callable | None, size: int) -> Callable | None:
@@ -148,7 +148,7 @@ class TorchImageClassifier(ClassifierMixin, BaseEstimator):
             step_size=self.step_size, gamma=self.gamma, patience=self.patience, monitor=monitor,
             monitor_mode="min" if monitor.endswith("loss") else "max", seed=self.random_state,
             checkpoint_dir=self.checkpoint_dir, resume=self.resume, progress=self.progress, device=self.device,
-            fingerprint=fingerprint,
+            max_minutes=self.max_minutes, fingerprint=fingerprint,
         )
 
     # -- hooks for subclasses ----------------------------------------------------------------
@@ -363,6 +363,10 @@ class CNNClassifier(TorchImageClassifier):
     device : str
     progress : bool
         tqdm bars during training.
+    max_minutes : float or None
+        Time budget of the fit (:class:`hybrid.training.TrainConfig`): training stops after the
+        epoch at which the next one would exceed it; ``history_.stopped_by`` then reads
+        ``"time_budget"``. None = no limit.
 
     Attributes
     ----------
@@ -393,7 +397,7 @@ class CNNClassifier(TorchImageClassifier):
                  monitor: str | None = None, augmentation: str | Callable | None = "A",
                  class_weight: str | None = "balanced", val_fraction: float = 0.1, dropout: float = 0.0,
                  checkpoint_dir: str | Path | None = None, resume: bool = False, random_state: int = 0,
-                 device: str = "cpu", progress: bool = False) -> None:
+                 device: str = "cpu", progress: bool = False, max_minutes: float | None = None) -> None:
         self.backbone = backbone
         self.weights = weights
         self.channels = channels
@@ -419,6 +423,7 @@ class CNNClassifier(TorchImageClassifier):
         self.random_state = random_state
         self.device = device
         self.progress = progress
+        self.max_minutes = max_minutes
 
     def _build_network(self, backbone: Backbone, n_classes: int) -> nn.Module:
         return ClassifierNet(backbone, n_classes, dropout=self.dropout)

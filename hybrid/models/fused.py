@@ -138,7 +138,7 @@ class FusedCNNClassifier(TorchImageClassifier):
                  monitor: str | None = None, augmentation: str | Callable | None = "A",
                  class_weight: str | None = "balanced", val_fraction: float = 0.1, dropout: float = 0.3,
                  checkpoint_dir: str | Path | None = None, resume: bool = False, random_state: int = 0,
-                 device: str = "cpu", progress: bool = False) -> None:
+                 device: str = "cpu", progress: bool = False, max_minutes: float | None = None) -> None:
         self.backbone = backbone
         self.weights = weights
         self.channels = channels
@@ -167,6 +167,7 @@ class FusedCNNClassifier(TorchImageClassifier):
         self.random_state = random_state
         self.device = device
         self.progress = progress
+        self.max_minutes = max_minutes
 
     def _validate_params(self) -> None:
         super()._validate_params()

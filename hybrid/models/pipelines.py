@@ -14,9 +14,11 @@ Classifier choices (all handle class imbalance with ``class_weight``, and all gi
 ``predict_proba``):
 
 * ``"svm"`` — RBF :class:`~sklearn.svm.SVC` (C=1, gamma="scale") inside
-  :class:`~sklearn.calibration.CalibratedClassifierCV` with ``ensemble=False``: the SVC is fitted
+  :class:`~hybrid.models.calibration.GroupCalibratedClassifierCV` (scikit-learn's
+  ``CalibratedClassifierCV`` that accepts ``groups``) with ``ensemble=False``: the SVC is fitted
   on all training data and its decision values are mapped to probabilities by a calibrator fitted
-  on internal out-of-fold decision values (stratified ``calibration_cv`` folds). This is what
+  on internal out-of-fold decision values (``calibration_cv`` stratified folds, grouped when
+  groups are given, see below). This is what
   ``SVC(probability=True)`` did (Platt 1999) — deprecated in scikit-learn 1.9 — with
   ``method=calibrate`` (``"sigmoid"`` = Platt scaling when ``calibrate=False``: an SVM has no
   probabilities otherwise). ``predict`` is the arg-max of ``predict_proba``.
@@ -26,9 +28,15 @@ Classifier choices (all handle class imbalance with ``class_weight``, and all gi
   pipeline).
 
 For ``"logreg"`` and ``"xgboost"``, ``calibrate="sigmoid"|"isotonic"`` wraps them in the same
-:class:`~sklearn.calibration.CalibratedClassifierCV` (Zadrozny & Elkan 2002,
-doi:10.1145/775047.775151). The internal calibration folds are stratified but not grouped;
-calibrators are fitted without class weights, so calibrated probabilities follow the training
+calibrator (Zadrozny & Elkan 2002, doi:10.1145/775047.775151).
+
+Grouped calibration: the internal calibration folds are stratified; they are also **grouped**
+(:class:`~sklearn.model_selection.StratifiedGroupKFold`, same number of folds and seed) when
+the pipeline is fitted with the samples' groups, ``pipe.fit(images, y, clf__groups=groups)``
+(:func:`hybrid.models.calibration.group_fit_params` builds that keyword, and nothing for an
+uncalibrated classifier). Without groups they are stratified only, and near-duplicates of one
+lesion may then sit on both sides of a calibration fold (optimistic calibration data).
+Calibrators are fitted without class weights, so calibrated probabilities follow the training
 prevalence (ranking metrics such as AUC are unaffected).
 
 Performance note: libsvm evaluates each RBF kernel entry with one BLAS ``ddot``; with a
@@ -45,7 +53,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sklearn.base import clone
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.decomposition import PCA
 from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.linear_model import LogisticRegression
@@ -56,6 +63,7 @@ from sklearn.svm import SVC
 
 from features._validation import check_choice, check_positive_int
 from hybrid.deep.embeddings import CNNEmbeddings
+from hybrid.models.calibration import GroupCalibratedClassifierCV
 from hybrid.models.tabular import BalancedXGBClassifier
 
 __all__ = ["make_pipeline", "make_classifier", "FAMILIES", "CLASSIFIERS"]
@@ -81,7 +89,7 @@ def make_classifier(
     Examples
     --------
     >>> type(make_classifier("svm")).__name__
-    'CalibratedClassifierCV'
+    'GroupCalibratedClassifierCV'
     >>> type(make_classifier("logreg")).__name__
     'LogisticRegression'
     """
@@ -98,7 +106,7 @@ def make_classifier(
     if not calibrate:
         return base
     folds = StratifiedKFold(calibration_cv, shuffle=True, random_state=random_state)
-    return CalibratedClassifierCV(base, method=calibrate, cv=folds, ensemble=False, n_jobs=n_jobs)
+    return GroupCalibratedClassifierCV(base, method=calibrate, cv=folds, ensemble=False, n_jobs=n_jobs)
 
 
 def _handcrafted(handcrafted: Any, channels: Any, n_jobs: int | None):
@@ -168,7 +176,8 @@ def make_pipeline(
     calibrate : {False, "sigmoid", "isotonic"}
         Probability calibration (module docstring; the SVM is always calibrated).
     calibration_cv : int
-        Stratified internal folds of the calibration.
+        Internal folds of the calibration (stratified; grouped when ``fit`` gets
+        ``clf__groups``, see the module docstring).
     class_weight : "balanced", dict or None
         Class weights of the classifier (``"balanced"``: inverse class frequency).
     random_state : int

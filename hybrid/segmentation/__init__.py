@@ -16,12 +16,12 @@ from hybrid.segmentation.metrics import (
 from hybrid.segmentation.overlay import overlay_figure, write_case_overlays
 from hybrid.segmentation.postprocess import postprocess
 from hybrid.segmentation.resunet import ResUNet
-from hybrid.segmentation.segmenter import Segmenter, SegmentationTask, TimeBudget
+from hybrid.segmentation.segmenter import Segmenter, SegmentationTask
 from hybrid.segmentation.unet import UNet
 
 __all__ = [
     "UNet", "ResUNet", "DiceLoss", "BCEDiceLoss", "FocalLoss", "make_loss", "dice", "iou", "dice_per_slice",
     "iou_per_slice", "dice_per_group", "iou_per_group", "false_positive_slice_rate", "hausdorff95",
     "segmentation_report", "postprocess", "overlay_figure", "write_case_overlays", "Segmenter",
-    "SegmentationTask", "TimeBudget",
+    "SegmentationTask",
 ]

@@ -12,7 +12,6 @@ At prediction the sigmoid probability map is resized back bilinearly to each inp
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,9 +34,9 @@ from hybrid.segmentation.metrics import dice_per_slice, segmentation_report
 from hybrid.segmentation.postprocess import check_postprocess_options, postprocess
 from hybrid.segmentation.resunet import ResUNet
 from hybrid.segmentation.unet import UNet
-from hybrid.training import ArrayDataset, Callback, TrainConfig, Trainer, atomic_directory, seed_everything
+from hybrid.training import ArrayDataset, TrainConfig, Trainer, atomic_directory, seed_everything
 
-__all__ = ["Segmenter", "SegmentationTask", "TimeBudget", "ARCHITECTURES", "build_network"]
+__all__ = ["Segmenter", "SegmentationTask", "ARCHITECTURES", "build_network"]
 
 ARCHITECTURES = {"unet": UNet, "resunet": ResUNet}
 FORMAT = "tumortrace-segmenter"
@@ -112,36 +111,6 @@ class SegmentationTask:
         return out
 
 
-class TimeBudget(Callback):
-    """Stop training at the end of an epoch once the next epoch would exceed ``max_minutes``.
-
-    The estimate of the next epoch's duration is the longest epoch seen so far in this run.
-    Stopping sets ``trainer.history.stopped_early`` (the trainer's stop flag), so the best
-    checkpoint is restored as after early stopping; :attr:`triggered` records why.
-    """
-
-    def __init__(self, max_minutes: float) -> None:
-        if not max_minutes > 0:
-            raise ValueError(f"max_minutes must be > 0, got {max_minutes!r}")
-        self.budget = 60.0 * float(max_minutes)
-        self.start = None
-        self.epoch_start = None
-        self.longest = 0.0
-        self.triggered = False
-
-    def on_epoch_start(self, trainer, epoch: int) -> None:
-        now = time.monotonic()
-        self.start = now if self.start is None else self.start
-        self.epoch_start = now
-
-    def on_epoch_end(self, trainer, epoch: int, row) -> None:
-        now = time.monotonic()
-        self.longest = max(self.longest, now - self.epoch_start)
-        if now - self.start + self.longest > self.budget:
-            self.triggered = True
-            trainer.history.stopped_early = True
-
-
 # -- the estimator -----------------------------------------------------------------------------
 class Segmenter(BaseEstimator):
     """Binary tumor segmentation with a U-Net or ResUNet (scikit-learn style).
@@ -174,7 +143,8 @@ class Segmenter(BaseEstimator):
         Fraction of groups (patients) held out for early stopping and checkpoint selection
         (0 → no validation: the last epoch is kept, monitored by training loss).
     max_minutes : float or None
-        Time budget: training stops after the epoch at which the next one would exceed it.
+        Time budget: training stops after the epoch at which the next one would exceed it
+        (``TrainConfig.max_minutes``, see :mod:`hybrid.training.trainer`).
     normalize : {None, "minmax", "percentile"}
         Per-image, per-channel intensity normalisation before scaling
         (:func:`hybrid.data.preprocessing.normalize_intensity`; ``"percentile"`` clips to the
@@ -197,6 +167,7 @@ class Segmenter(BaseEstimator):
     train_groups_, val_groups_ : numpy.ndarray of str
         Groups used for training and for validation.
     stopped_by_time_ : bool
+        ``history_.stopped_by == "time_budget"``.
 
     Examples
     --------
@@ -309,16 +280,16 @@ class Segmenter(BaseEstimator):
             monitor="val_dice" if val_set is not None else "train_loss",
             monitor_mode="max" if val_set is not None else "min",
             seed=self.random_state, checkpoint_dir=self.checkpoint_dir, resume=self.resume, progress=self.progress,
+            max_minutes=self.max_minutes,
         )
-        budget = [TimeBudget(self.max_minutes)] if self.max_minutes else []
         seed_everything(self.random_state)
         self.model_ = self._network(self.in_channels_)
         task = SegmentationTask(make_loss(self.loss), self.threshold, groups=groups[val_idx])
-        self.history_ = Trainer(config, callbacks=budget).fit(self.model_, train_view, val_set, task)
+        self.history_ = Trainer(config).fit(self.model_, train_view, val_set, task)
         self.model_.eval()
         self.train_groups_ = np.unique(groups[train_idx])
         self.val_groups_ = np.unique(groups[val_idx])
-        self.stopped_by_time_ = bool(budget and budget[0].triggered)
+        self.stopped_by_time_ = self.history_.stopped_by == "time_budget"
         return self
 
     @torch.no_grad()

@@ -16,7 +16,11 @@ from typing import Any
 
 from hybrid.training.atomic import atomic_path
 
-__all__ = ["History"]
+__all__ = ["History", "STOP_REASONS"]
+
+#: Why a finished run stopped: it ran all its epochs, early stopping ended it (``patience``
+#: epochs without improvement), or its time budget (``TrainConfig.max_minutes``) did.
+STOP_REASONS = ("epochs", "early_stopping", "time_budget")
 
 
 class History:
@@ -30,26 +34,36 @@ class History:
         Column used to choose the best epoch.
     best_epoch : int or None
         1-based epoch whose weights the trainer restored at the end.
+    stopped_by : {"epochs", "early_stopping", "time_budget"} or None
+        Why training stopped (:data:`STOP_REASONS`); None while a run is unfinished (e.g. the
+        history inside ``last.pt`` of a run still going).
     stopped_early : bool
-        True when training stopped because the monitored value stopped improving.
+        Read-only: ``stopped_by == "early_stopping"`` (the monitored value stopped improving).
     """
 
     def __init__(self, rows: list[dict[str, float]] | None = None, monitor: str | None = None,
-                 best_epoch: int | None = None, stopped_early: bool = False) -> None:
+                 best_epoch: int | None = None, stopped_by: str | None = None) -> None:
+        if stopped_by is not None and stopped_by not in STOP_REASONS:
+            raise ValueError(f"stopped_by must be one of {list(STOP_REASONS)} or None, got {stopped_by!r}")
         self.rows = [dict(r) for r in (rows or [])]
         self.monitor = monitor
         self.best_epoch = best_epoch
-        self.stopped_early = stopped_early
+        self.stopped_by = stopped_by
+
+    @property
+    def stopped_early(self) -> bool:
+        """True when early stopping ended the run."""
+        return self.stopped_by == "early_stopping"
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def __repr__(self) -> str:
         return (f"History(epochs={len(self.rows)}, monitor={self.monitor!r}, best_epoch={self.best_epoch}, "
-                f"stopped_early={self.stopped_early})")
+                f"stopped_by={self.stopped_by!r})")
 
     def __eq__(self, other: object) -> bool:
-        """Same rows (NaN equals NaN), monitor, best epoch and stop flag."""
+        """Same rows (NaN equals NaN), monitor, best epoch and stop reason."""
         if not isinstance(other, History):
             return NotImplemented
 
@@ -84,13 +98,21 @@ class History:
 
     # -- serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain containers only, so it can travel inside a ``weights_only`` checkpoint."""
-        return {"rows": [dict(r) for r in self.rows], "monitor": self.monitor,
-                "best_epoch": self.best_epoch, "stopped_early": self.stopped_early}
+        """Plain containers only, so it can travel inside a ``weights_only`` checkpoint.
+
+        ``stopped_early`` is written too (derived from ``stopped_by``) for readers of the JSON.
+        """
+        return {"rows": [dict(r) for r in self.rows], "monitor": self.monitor, "best_epoch": self.best_epoch,
+                "stopped_by": self.stopped_by, "stopped_early": self.stopped_early}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
-        return cls(data["rows"], data.get("monitor"), data.get("best_epoch"), bool(data.get("stopped_early")))
+        """Inverse of :meth:`to_dict`; dicts written before ``stopped_by`` existed map
+        ``stopped_early=True`` to ``"early_stopping"``."""
+        stopped_by = data.get("stopped_by")
+        if stopped_by is None and data.get("stopped_early"):
+            stopped_by = "early_stopping"
+        return cls(data["rows"], data.get("monitor"), data.get("best_epoch"), stopped_by)
 
     def to_csv(self, path: str | os.PathLike) -> Path:
         """Write the rows as CSV (atomically); missing values are written as empty cells."""

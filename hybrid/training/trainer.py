@@ -38,6 +38,16 @@ improves only when strictly better by more than ``min_delta`` (ties keep the ear
 NaN never improves). After ``patience`` epochs without improvement training stops
 (``patience=None``: never). Whatever happens, the best epoch's weights are restored into
 the model at the end (from ``best.pt``, or from memory when ``checkpoint_dir`` is None).
+
+Time budget. With ``max_minutes``, training stops at the end of the first epoch after which
+the elapsed time of this :meth:`Trainer.fit` call plus the longest epoch so far (the estimate
+of the next epoch) would exceed the budget (strictly: ``elapsed + longest > 60 * max_minutes``);
+the check is skipped after the last epoch and when early stopping already stopped the run.
+Time is read from ``Trainer(clock=...)`` (default :func:`time.monotonic`). The stop is not
+recorded in ``last.pt``, so ``resume=True`` continues such a run (with a fresh budget).
+
+Why a run ended is :attr:`History.stopped_by`: ``"epochs"``, ``"early_stopping"`` or
+``"time_budget"``.
 """
 
 from __future__ import annotations
@@ -46,8 +56,9 @@ import copy
 import json
 import math
 import random
+import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -70,6 +81,10 @@ CHECKPOINT_VERSION = 1
 # Settings that must match between a checkpoint and the config resuming from it.
 _RESUME_KEYS = ("optimizer", "schedule", "lr", "momentum", "weight_decay", "step_size", "gamma", "batch_size",
                 "seed", "monitor", "monitor_mode", "fingerprint")
+
+
+#: The trainer's clock when ``Trainer(clock=None)`` (looked up when the trainer is created).
+default_clock: Callable[[], float] = time.monotonic
 
 
 @runtime_checkable
@@ -140,6 +155,8 @@ class TrainConfig:
         Validation batch size (default: ``batch_size``).
     grad_clip : float or None
         Clip the global gradient norm to this value.
+    max_minutes : float or None
+        Time budget of one :meth:`Trainer.fit` call in minutes (module docstring); None = no limit.
     fingerprint : str or None
         Identifies the data and model of the run (e.g. a hash computed by the caller);
         ``resume`` refuses a checkpoint whose fingerprint differs, so a shared
@@ -167,6 +184,7 @@ class TrainConfig:
     num_workers: int = 0
     eval_batch_size: int | None = None
     grad_clip: float | None = None
+    max_minutes: float | None = None
     fingerprint: str | None = None
 
     def __post_init__(self) -> None:
@@ -190,6 +208,9 @@ class TrainConfig:
             check_positive_int(self.eval_batch_size, "eval_batch_size")
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"grad_clip must be > 0 or None, got {self.grad_clip!r}")
+        if self.max_minutes is not None and (isinstance(self.max_minutes, bool) or not isinstance(
+                self.max_minutes, (int, float)) or not math.isfinite(self.max_minutes) or self.max_minutes <= 0):
+            raise ValueError(f"max_minutes must be a finite number > 0 or None, got {self.max_minutes!r}")
         if not isinstance(self.monitor, str) or not self.monitor:
             raise ValueError(f"monitor must be a history column name, got {self.monitor!r}")
         if self.resume is True and self.checkpoint_dir is None:
@@ -261,6 +282,9 @@ class Trainer:
     ----------
     config : TrainConfig
     callbacks : sequence of Callback, optional
+    clock : callable, optional
+        Seconds from an arbitrary origin, for the time budget (default :data:`default_clock`,
+        i.e. :func:`time.monotonic`; tests pass a fake clock).
 
     Attributes
     ----------
@@ -287,11 +311,13 @@ class Trainer:
     (3, ['epoch', 'lr', 'train_loss', 'val_loss'])
     """
 
-    def __init__(self, config: TrainConfig | None = None, callbacks: Sequence[Callback] = ()) -> None:
+    def __init__(self, config: TrainConfig | None = None, callbacks: Sequence[Callback] = (),
+                 clock: Callable[[], float] | None = None) -> None:
         self.config = config if config is not None else TrainConfig()
         if not isinstance(self.config, TrainConfig):
             raise TypeError(f"config must be a TrainConfig, got {type(self.config).__name__}")
         self.callbacks = list(callbacks)
+        self.clock = clock if clock is not None else default_clock
         self.history = History(monitor=self.config.monitor)
         self.epoch = 0
 
@@ -406,8 +432,10 @@ class Trainer:
                 tmp.write_text(json.dumps({"config": cfg.to_dict(), "versions": _versions()}, indent=2))
 
         val_loader = None if val_dataset is None else _DeviceLoader(self._val_loader(val_dataset), device)
-        while self.epoch < cfg.epochs and not self.history.stopped_early:
+        started, longest = self.clock(), 0.0
+        while self.epoch < cfg.epochs and self.history.stopped_by is None:
             epoch = self.epoch + 1
+            epoch_started = self.clock()
             for cb in self.callbacks:
                 cb.on_epoch_start(self, epoch)
             lr = optimizer.param_groups[0]["lr"]
@@ -435,7 +463,7 @@ class Trainer:
             else:
                 bad_epochs += 1
             if cfg.patience is not None and bad_epochs >= cfg.patience:
-                self.history.stopped_early = True
+                self.history.stopped_by = "early_stopping"
             if folder is not None:
                 save_checkpoint({
                     "format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "epoch": epoch,
@@ -446,8 +474,15 @@ class Trainer:
                 }, folder / "last.pt")
             if folder is not None:
                 self.history.to_csv(folder / "history.csv")
+            now = self.clock()
+            longest = max(longest, now - epoch_started)
+            if (cfg.max_minutes is not None and self.history.stopped_by is None and epoch < cfg.epochs
+                    and now - started + longest > 60.0 * cfg.max_minutes):
+                self.history.stopped_by = "time_budget"  # after last.pt: resume=True continues the run
             for cb in self.callbacks:
                 cb.on_epoch_end(self, epoch, row)
+        if self.history.stopped_by is None:
+            self.history.stopped_by = "epochs"
 
         self._restore_best(model, best_state, device)
         if folder is not None:
