@@ -17,9 +17,11 @@ Caching and resume: each fold's result is written atomically to
 ``DIR/folds/<slug>-<hash>/fold<k>.json`` where ``hash`` is the SHA-256 (first 16 hex
 digits) of everything that defines the model's folds: the dataset options and a
 fingerprint of the data themselves (ids, labels, groups, pixel bytes), the split, the seed,
-the setting, the family, the classifier and its parameters. A rerun with the same config
+the setting, the family, the classifier and its parameters, and the versions of the packages
+that compute it (tumortrace, numpy, scikit-learn, torch, xgboost). A rerun with the same config
 skips finished folds; changing any of these starts new ones. A cached fold is also
-checked against the current test indices.
+checked against the current test indices. Edits to the code that keep the version number are
+not seen: when changing TumorTrace itself, write to a fresh ``--out``.
 
 Shared extraction: handcrafted features and CNN embeddings do not learn from data (their
 ``fit`` reads the first image's shape only), so :class:`FeatureCache` extracts them once per
@@ -64,6 +66,8 @@ __all__ = ["run_suite", "DataBundle", "FeatureCache", "load_data", "config_key",
 #: Bump when the content of a fold cache changes meaning.
 CACHE_VERSION = 1
 
+#: Packages whose version is part of a fold's cache key (they compute its numbers).
+_KEY_PACKAGES = ("tumortrace", "numpy", "scikit-learn", "torch", "xgboost-cpu")
 _PACKAGES = ("tumortrace", "numpy", "scipy", "scikit-learn", "scikit-image", "torch", "torchvision", "numba",
              "xgboost-cpu", "xgboost", "opencv-python-headless", "mahotas", "matplotlib")
 
@@ -606,6 +610,8 @@ def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool, on_model: Any
     bar = tqdm(total=len(jobs) * len(splits), desc=f"bench {cfg['name']}", unit="fold", disable=not progress)
     prepared: dict[str, tuple[list, list]] = {}
     feature_cache = FeatureCache()
+    installed = environment()["versions"]
+    key_versions = {pkg: installed.get(pkg) for pkg in _KEY_PACKAGES}
     for setting, family, clf, spec in jobs:
         model_spec = {k: v for k, v in spec.items() if k != "classifiers"}
         if clf != "cnn":
@@ -614,7 +620,7 @@ def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool, on_model: Any
             "cache_version": CACHE_VERSION, "task": task, "seed": seed,
             "dataset": {k: v for k, v in cfg["dataset"].items() if k != "path"}, "data": fingerprint,
             "split": cfg.get("split", {}), "setting": settings[setting], "family": family, "classifier": clf,
-            "model": model_spec,
+            "model": model_spec, "versions": key_versions,
         }
         key = config_key(key_spec)
         fold_dir = out_dir / "folds" / f"{_slug(cfg['name'], setting, family, clf)}-{key}"

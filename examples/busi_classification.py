@@ -143,7 +143,7 @@ def build(config: str, args: argparse.Namespace, weights: Path | None = None):
     from hybrid.models import make_pipeline
 
     seed = args.seed
-    hand = HandcraftedFeatures(image_size=64 if args.quick else 128)  # 64 px: ~3k columns instead of ~17k
+    hand = HandcraftedFeatures(image_size=64 if args.quick else 128)  # 2,596 columns at 128 px (union defaults)
     emb = CNNEmbeddings("resnet18", weights=None, image_size=args.image_size, batch_size=32, random_state=seed)
     if config == "hand_svm":
         return make_pipeline("handcrafted", "svm", handcrafted=hand, random_state=seed)

@@ -82,6 +82,27 @@ def test_changed_config_gets_new_key(first_run, tmp_path):
     assert res["run"]["computed"] == 2
 
 
+def test_library_upgrade_gets_new_key(first_run, tmp_path, monkeypatch):
+    """A fold computed by another scikit-learn (or TumorTrace, torch ...) version is not reused."""
+    import shutil
+
+    from benchmarks import runner
+
+    out, results = first_run
+    shutil.copytree(out / "folds", tmp_path / "folds")
+    real = runner.environment
+
+    def upgraded():
+        env = real()
+        env["versions"]["scikit-learn"] = env["versions"]["scikit-learn"] + ".post1"
+        return env
+
+    monkeypatch.setattr(runner, "environment", upgraded)
+    res = run_suite(TINY, out=tmp_path, progress=False)
+    assert res["run"] == {"computed": 4, "cached": 0}
+    assert res["models"][0]["key"] != results["models"][0]["key"]
+
+
 def test_fold_cache_with_other_test_indices_is_ignored(first_run, tmp_path):
     out, results = first_run
     import shutil
