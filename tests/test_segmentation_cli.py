@@ -90,3 +90,15 @@ def test_example_script_quick(lgg_like, tmp_path):
         torch.set_num_threads(before)
     assert summary["epochs"] == 1 and summary["n_groups"] == 2
     assert (tmp_path / "ex" / "summary.json").is_file() and (tmp_path / "ex" / "model" / "weights.pt").is_file()
+
+
+def test_summary_line_words_follow_the_layout():
+    from hybrid.cli.segment import _summary_line
+
+    report = {"n_groups": 3, "n_tumor_free_groups": 0, "mean_patient_dice": 0.5, "mean_dice_tumor_slices": 0.25,
+              "fp_slice_rate": float("nan")}
+    busi = _summary_line(report, "busi")
+    assert busi.startswith("test: mean per-group Dice 0.5000 over 3 groups")
+    assert "false-positive image rate n/a (no tumor-free images)" in busi and "nan" not in busi
+    lgg = _summary_line({**report, "n_tumor_free_groups": 1, "fp_slice_rate": 0.125}, "lgg")
+    assert "mean per-patient Dice 0.5000 over 2 patients" in lgg and "false-positive slice rate 0.1250" in lgg

@@ -44,6 +44,19 @@ def _split_groups(groups: np.ndarray, layout: str, test_groups: int, test_fracti
     return np.sort(train), np.sort(test)
 
 
+def _summary_line(report: dict, layout: str) -> str:
+    """One line of test figures, in the words of the layout: LGG groups are patients, BUSI
+    groups are near-duplicate groups of images; the false-positive slice rate needs tumor-free
+    slices (BUSI benign/malignant has none)."""
+    unit, item = ("patient", "slices") if layout == "lgg" else ("group", "images")
+    n_groups = report["n_groups"] - report["n_tumor_free_groups"]
+    fp = report["fp_slice_rate"]
+    fp_text = f"{fp:.4f}" if np.isfinite(fp) else f"n/a (no tumor-free {item})"
+    return (f"test: mean per-{unit} Dice {report['mean_patient_dice']:.4f} over {n_groups} {unit}s, "
+            f"mean Dice over tumor {item} {report['mean_dice_tumor_slices']:.4f}, "
+            f"false-positive {item[:-1]} rate {fp_text}")
+
+
 def _train(args) -> int:
     from hybrid.data import load_dataset
     from hybrid.segmentation import Segmenter, segmentation_report, write_case_overlays
@@ -101,9 +114,7 @@ def _train(args) -> int:
     for which in ("best", "worst"):
         write_case_overlays(test_images, test_masks, preds, out / "overlays", which=which, n=args.n_overlays,
                             names=names)
-    print(f"test: mean per-patient Dice {report['mean_patient_dice']:.4f} over {report['n_groups'] - report['n_tumor_free_groups']} "
-          f"patients, mean Dice over tumor slices {report['mean_dice_tumor_slices']:.4f}, "
-          f"false-positive slice rate {report['fp_slice_rate']:.4f}; {len(history)} epochs in {fit_seconds / 60:.1f} min")
+    print(_summary_line(report, args.layout) + f"; {len(history)} epochs in {fit_seconds / 60:.1f} min")
     print(f"wrote {out / 'metrics.json'}, {out / 'model'}, {out / 'overlays'}")
     return 0
 
