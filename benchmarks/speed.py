@@ -25,9 +25,13 @@ What is compared (also written into ``speed.json`` under ``"compared"``):
 * ``mvm_lbp``, ``mvmbp`` — ours only (no public peer): ``peer`` and ``peer_ms`` are null.
 
 Plus: ``full_vector_ms`` (``HandcraftedFeatures().transform([image])``, default extractors,
-one image of the first size, one thread; the call's own overhead included), ``batch_images_per_s`` (64 images, ``n_jobs=-1``, all cores) and
+one image of the first size, one thread; the call's own overhead included), ``batch_images_per_s`` (64 images, ``n_jobs=-1``, all cores),
 ``cold_start_s`` (wall time of a fresh ``python -c`` that imports ``features`` and computes one
-full vector; the Numba cache is warmed by a first such run).
+full vector with the function ``features.handcrafted_vector``, which imports NumPy and Numba
+but not scikit-learn) and ``cold_start_transformer_s`` (the same with
+``HandcraftedFeatures().fit_transform``, which imports scikit-learn); the Numba cache is
+warmed by a first run of each. Both include the interpreter start, the NumPy and Numba
+imports and Numba's one-off target initialisation on the first kernel call.
 
 Run ``python -m benchmarks.speed --out DIR``; timings on a shared machine are noisy.
 """
@@ -68,11 +72,12 @@ COMPARED = {
     "mvm_lbp": "features.patterns mvm_lbp histogram (ours only, no peer)",
     "mvmbp": "features.patterns mvmbp histogram (ours only, no peer)",
 }
-_COLD_SNIPPET = (
-    "import numpy as np, features; "
-    "im = np.random.default_rng(0).integers(0, 256, (224, 224), dtype=np.uint8); "
-    "features.HandcraftedFeatures().fit_transform([im])"
-)
+_COLD_IMAGE = "import numpy as np, features; im = np.random.default_rng(0).integers(0, 256, (224, 224), dtype=np.uint8); "
+#: the functional full vector (NumPy + Numba only) and the scikit-learn transformer (same vector)
+_COLD_SNIPPETS = {
+    "cold_start": _COLD_IMAGE + "features.handcrafted_vector(im)",
+    "cold_start_transformer": _COLD_IMAGE + "features.HandcraftedFeatures().fit_transform([im])",
+}
 
 
 def _median_ms(func: Callable[[], object], repeats: int) -> tuple[float, float]:
@@ -189,19 +194,27 @@ def _children_cpu_s() -> float:
 
 
 def _cold_start(repeats: int, warm: bool = True) -> dict:
-    """Median wall time and CPU time (user + system of the child) of a fresh interpreter."""
-    cmd = [sys.executable, "-c", _COLD_SNIPPET]
+    """Median wall time and CPU time (user + system of the child) of a fresh interpreter, for
+    each of :data:`_COLD_SNIPPETS`: ``cold_start_s`` = ``import features`` + one
+    ``features.handcrafted_vector(image)`` (the functional path: no scikit-learn import);
+    ``cold_start_transformer_s`` = ``import features`` + ``HandcraftedFeatures().fit_transform``
+    (imports scikit-learn, which imports SciPy's stats and pandas)."""
     env = dict(os.environ)
-    if warm:  # fill the Numba cache first (this process has compiled the same kernels anyway)
-        subprocess.run(cmd, check=True, env=env, capture_output=True)
-    times, cpu = [], []
-    for _ in range(max(1, repeats)):
-        c0 = _children_cpu_s()
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, env=env, capture_output=True)
-        times.append(time.perf_counter() - t0)
-        cpu.append(_children_cpu_s() - c0)
-    return {"cold_start_s": round(statistics.median(times), 4), "cold_start_cpu_s": round(statistics.median(cpu), 4)}
+    out = {}
+    for key, snippet in _COLD_SNIPPETS.items():
+        cmd = [sys.executable, "-c", snippet]
+        if warm:  # fill the Numba cache first (this process has compiled the same kernels anyway)
+            subprocess.run(cmd, check=True, env=env, capture_output=True)
+        times, cpu = [], []
+        for _ in range(max(1, repeats)):
+            c0 = _children_cpu_s()
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, env=env, capture_output=True)
+            times.append(time.perf_counter() - t0)
+            cpu.append(_children_cpu_s() - c0)
+        out[f"{key}_s"] = round(statistics.median(times), 4)
+        out[f"{key}_cpu_s"] = round(statistics.median(cpu), 4)
+    return out
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -247,7 +260,8 @@ def run_speed(
     -------
     dict
         ``{"ops": [{"op", "size", "ours_ms", "peer", "peer_ms", "speedup"}], "full_vector_ms",
-        "full_vector_cpu_ms", "batch_images_per_s", "cold_start_s", "cold_start_cpu_s", "compared", "versions", "machine", "date", "config"}``;
+        "full_vector_cpu_ms", "batch_images_per_s", "cold_start_s", "cold_start_cpu_s",
+        "cold_start_transformer_s", "cold_start_transformer_cpu_s", "compared", "versions", "machine", "date", "config"}``;
         ``speedup = peer_ms / ours_ms`` (null without a peer).
     """
     import cv2
@@ -307,7 +321,10 @@ def run_speed(
         "compared": dict(COMPARED, full_vector=f"HandcraftedFeatures() default, transform([image]) of one "
                          f"{sizes[0]}^2 uint8 image (resized to 128^2 inside), one thread",
                          batch=f"HandcraftedFeatures(n_jobs=-1).transform of {batch_size} images {sizes[0]}^2",
-                         cold_start="fresh python -c: import features + one full vector, numba cache warm"),
+                         cold_start="fresh python -c: import features + features.handcrafted_vector(image), "
+                         "numba cache warm (no scikit-learn import)",
+                         cold_start_transformer="fresh python -c: import features + "
+                         "HandcraftedFeatures().fit_transform([image]), numba cache warm (imports scikit-learn)"),
         "versions": _versions(),
         "machine": _machine(),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -346,8 +363,9 @@ def format_markdown(result: dict) -> str:
         f"- full handcrafted vector (transform of one image, one thread): {_fmt(result['full_vector_ms'])} ms wall, "
         f"{_fmt(result['full_vector_cpu_ms'])} ms CPU (thread time)",
         f"- batch throughput (all {result['machine']['cpu_count']} cores): {_fmt(result['batch_images_per_s'], 1)} images/s",
-        f"- cold start (fresh interpreter, warm Numba cache): {_fmt(result['cold_start_s'], 2)} s wall, "
-        f"{_fmt(result['cold_start_cpu_s'], 2)} s CPU",
+        f"- cold start (fresh interpreter, warm Numba cache), handcrafted_vector: {_fmt(result['cold_start_s'], 2)} s wall, "
+        f"{_fmt(result['cold_start_cpu_s'], 2)} s CPU; HandcraftedFeatures transformer: "
+        f"{_fmt(result.get('cold_start_transformer_s'), 2)} s wall, {_fmt(result.get('cold_start_transformer_cpu_s'), 2)} s CPU",
         f"- {result['machine']['note']}; {result['date']}",
     ]
     return "\n".join(lines) + "\n"

@@ -1,50 +1,71 @@
 """Handcrafted texture and shape features for medical images (Numba kernels, skimage semantics).
 
-No torch import here: ``features`` depends on numpy, numba, scipy and scikit-learn only.
+No torch import here: ``features`` depends on numpy, numba and (for the transformers)
+scikit-learn and joblib.
 
-Functions work on one image; the ``*Features`` classes are scikit-learn transformers over a
-list of images (of any sizes); :class:`HandcraftedFeatures` is their union.
+Functions work on one image (:func:`handcrafted_vector` is the whole default vector); the
+``*Features`` classes are scikit-learn transformers over a list of images (of any sizes);
+:class:`HandcraftedFeatures` is their union.
+
+Importing ``features`` is cheap: every name below is imported on first access (module
+``__getattr__``), so the functions never import scikit-learn (about 2 s to import) and each
+extractor loads only its own kernels.
 
 ``hog`` and ``sobel`` are both a module and a function; the package attribute is the module
 (so ``features.hog.hog(image)`` works), import the functions with
 ``from features.hog import hog`` and ``from features.sobel import sobel``.
 """
 
-from ._base import ImageFeatures, extract_batch
-from ._validation import ImageValidationError
-from .glcm import GLCMFeatures, glcm_feature_names, glcm_features, graycomatrix, graycoprops, haralick
-from .handcrafted import EXTRACTORS, HandcraftedFeatures
-from . import hog, sobel  # the modules (their functions share their names)
-from .hog import HOGFeatures, hog_shape
-from .lbp import LBPFeatures, lbp_histogram, local_binary_pattern, multiscale_lbp_histogram
-from .patterns import MVMBPFeatures, MVMLBPFeatures, mvm_lbp, mvm_lbp_histogram, mvmbp, mvmbp_histogram
-from .sobel import SobelFeatures, sobel_feature_names, sobel_features
+from __future__ import annotations
 
-__all__ = [
-    "ImageFeatures",
-    "ImageValidationError",
-    "extract_batch",
-    "hog_shape",
-    "HOGFeatures",
-    "graycomatrix",
-    "graycoprops",
-    "haralick",
-    "glcm_features",
-    "glcm_feature_names",
-    "GLCMFeatures",
-    "local_binary_pattern",
-    "lbp_histogram",
-    "multiscale_lbp_histogram",
-    "LBPFeatures",
-    "mvm_lbp",
-    "mvm_lbp_histogram",
-    "MVMLBPFeatures",
-    "mvmbp",
-    "mvmbp_histogram",
-    "MVMBPFeatures",
-    "sobel_features",
-    "sobel_feature_names",
-    "SobelFeatures",
-    "EXTRACTORS",
-    "HandcraftedFeatures",
-]
+import importlib
+
+#: public name -> module that defines it (imported on first access)
+_WHERE = {
+    "ImageFeatures": "features._base",
+    "extract_batch": "features._base",
+    "ImageValidationError": "features._validation",
+    "hog_shape": "features.hog",
+    "HOGFeatures": "features.transformers",
+    "graycomatrix": "features.glcm",
+    "graycoprops": "features.glcm",
+    "haralick": "features.glcm",
+    "glcm_features": "features.glcm",
+    "glcm_feature_names": "features.glcm",
+    "GLCMFeatures": "features.transformers",
+    "local_binary_pattern": "features.lbp",
+    "lbp_histogram": "features.lbp",
+    "multiscale_lbp_histogram": "features.lbp",
+    "LBPFeatures": "features.transformers",
+    "mvm_lbp": "features.patterns",
+    "mvm_lbp_histogram": "features.patterns",
+    "MVMLBPFeatures": "features.transformers",
+    "mvmbp": "features.patterns",
+    "mvmbp_histogram": "features.patterns",
+    "MVMBPFeatures": "features.transformers",
+    "sobel_features": "features.sobel",
+    "sobel_feature_names": "features.sobel",
+    "SobelFeatures": "features.transformers",
+    "handcrafted_vector": "features.vector",
+    "EXTRACTORS": "features.handcrafted",
+    "HandcraftedFeatures": "features.handcrafted",
+}
+#: submodules reachable as attributes before they are imported (``features.hog.hog(...)``)
+_SUBMODULES = ("hog", "sobel", "glcm", "lbp", "patterns", "quantize", "vector", "transformers", "handcrafted")
+
+__all__ = list(_WHERE) + ["hog", "sobel"]
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"features.{name}")
+    else:
+        raise AttributeError(f"module 'features' has no attribute {name!r}")
+    globals()[name] = value  # later accesses skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE) | set(_SUBMODULES))

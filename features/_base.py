@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -105,7 +104,7 @@ def extract_batch(
         for i in it:
             rows.extend(_run_chunk(func, [ims[i]], i))
     else:
-        from joblib import effective_n_jobs
+        from joblib import Parallel, delayed, effective_n_jobs  # only batches in parallel need it
 
         n_chunks = min(len(ims), max(1, effective_n_jobs(n_jobs)) * 4)
         parts = _chunks(len(ims), n_chunks)

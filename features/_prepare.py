@@ -71,11 +71,13 @@ def resize(image: np.ndarray, size) -> np.ndarray:
     src = np.ascontiguousarray(image)
     if src.dtype == np.bool_ or src.dtype.kind not in "iuf":
         src = src.astype(np.float64)
-    out = resize_area(src, rows, cols)  # float64; the kernel reads any real dtype
+    if image.dtype.kind in "iu":
+        # rounded half to even in the kernel, straight into the dtype. No clip needed: the
+        # bounds are integers, so rounding to the nearest integer already lands inside them.
+        return resize_area(src, np.empty((rows, cols), dtype=image.dtype), True)
+    out = resize_area(src, np.empty((rows, cols)), False)  # the kernel reads any real dtype
     if image.dtype.kind == "f":
         # a convex combination cannot leave the input's range; clip the rounding (1 + 2e-16).
-        # Integer images need no clip: their bounds are integers, so rounding to the nearest
-        # integer already lands inside them.
         np.clip(out, float(src.min()), float(src.max()), out=out)
     return _back_to_dtype(out, image.dtype)
 

@@ -38,8 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import ImageFeatures
-from ._prepare import to_grey
+from ._lazy import transformer_getattr
 from ._kernels import glcm as _k
 from ._validation import ImageValidationError, check_choice, check_image, check_mask, check_positive_int
 from .quantize import MAX_LEVELS, quantize
@@ -119,11 +118,16 @@ def _check_offsets_fit(shape: tuple[int, int], offsets: np.ndarray, name: str) -
             )
 
 
+def _mask_args(roi) -> tuple[np.ndarray, bool]:
+    """``(mask, use_mask)`` arguments of the counting kernels (a 1x1 dummy without a ROI)."""
+    if roi is None:
+        return np.ones((1, 1), dtype=np.bool_), False
+    return roi, True
+
+
 def _count(levels_image: np.ndarray, offsets: np.ndarray, levels: int, roi, symmetric: bool) -> np.ndarray:
     """Run the counting kernel; ``(n_offsets, L, L)`` uint32."""
-    use_mask = roi is not None
-    mask = roi if use_mask else np.ones((1, 1), dtype=np.bool_)
-    return _k.glcm_counts(levels_image, offsets, int(levels), mask, use_mask, bool(symmetric))
+    return _k.glcm_counts(levels_image, offsets, int(levels), *_mask_args(roi), bool(symmetric))
 
 
 def _as_level_image(image: Any, levels: int | None, name: str, min_shape=(1, 1)) -> tuple[np.ndarray, int]:
@@ -222,9 +226,10 @@ def graycomatrix(
     roi = check_mask(mask, img.shape)
     offsets = _offsets(dists, angs)
     _check_offsets_fit(img.shape, offsets, "image")
-    counts = _count(img, offsets, levels, roi, symmetric)
-    layout = _k.to_skimage_layout_normed if normed else _k.to_skimage_layout
-    return layout(counts).reshape(levels, levels, len(dists), len(angs))
+    kernel = _k.glcm_skimage_normed if normed else _k.glcm_skimage
+    mask_arr, use_mask = _mask_args(roi)
+    P = kernel(img, offsets, int(levels), mask_arr, use_mask, bool(symmetric))
+    return P.reshape(levels, levels, len(dists), len(angs))
 
 
 def _props_of(mats: np.ndarray, symmetric: bool = False, entropy: bool = True) -> np.ndarray:
@@ -235,6 +240,12 @@ def _props_of(mats: np.ndarray, symmetric: bool = False, entropy: bool = True) -
     """
     integral = mats.dtype.kind in "iu"
     return _k.coprops(mats, _k.CLOGC_TABLE, bool(symmetric), integral, bool(entropy))
+
+
+def _raise_bad_P(arr: np.ndarray) -> None:
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():  # NaN first (a NaN also fails min >= 0)
+        raise ValueError("P contains NaN or infinite values")
+    raise ValueError("P contains negative values; co-occurrence counts must be >= 0")
 
 
 def graycoprops(P: Any, prop: str = "contrast") -> np.ndarray:
@@ -294,16 +305,15 @@ def graycoprops(P: Any, prop: str = "contrast") -> np.ndarray:
         raise ValueError(f"P has an empty axis: shape {arr.shape}")
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"P has unsupported dtype {arr.dtype}")
-    # two reductions instead of boolean temporaries; a NaN fails "lo >= 0" and is diagnosed below
-    lo, hi = (arr.min(), arr.max()) if arr.dtype.kind in "if" else (0, 0)
-    if not (lo >= 0 and hi < np.inf):
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            raise ValueError("P contains NaN or infinite values")
-        raise ValueError("P contains negative values; co-occurrence counts must be >= 0")
     if arr.dtype.kind == "b" or (arr.dtype.kind in "iu" and arr.dtype.itemsize > 4):
         arr = arr.astype(np.float64)
     layout = np.ascontiguousarray(arr.reshape(n_lev, n_lev, -1))
     values = _k.coprops_skimage_layout(layout, _k.CLOGC_TABLE, arr.dtype.kind in "iu", "entropy" in names)
+    # the kernel checks the weights in its pass over P: negative, NaN or inf ones leave NaN or
+    # inf in every property (finite valid weights can overflow too, hence the second look at
+    # P). The entropy column is NaN by design when it is not asked for, so it is left out.
+    if not np.isfinite(values[:, :-1]).all() and (arr.min() < 0 or not np.isfinite(arr).all()):
+        _raise_bad_P(arr)
     out = {name: values[:, GLCM_PROPS.index(name)].reshape(n_dist, n_ang) for name in names}
     return out[prop] if isinstance(prop, str) else out
 
@@ -530,64 +540,5 @@ def glcm_features(
     summ = np.stack([_summarise(chosen, s) for s in summaries], axis=-1)  # (n_dist, n_props, n_summ)
     return np.ascontiguousarray(summ.transpose(1, 0, 2)).ravel()
 
-
-class GLCMFeatures(ImageFeatures):
-    """scikit-learn transformer: :func:`glcm_features` of each image.
-
-    Parameters are those of :func:`glcm_features`, plus ``channel`` (index into the last
-    axis of (H, W, C) images; ``None`` averages the channels, rounded back to the input dtype
-    so a 3-channel uint8 image stays uint8 — the rule of :mod:`features._prepare`), ``n_jobs`` and ``progress`` (see
-    :func:`features._base.extract_batch`). Feature names look like ``"glcm_contrast_d1_mean"``.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> ims = [rng.integers(0, 256, (16, 16), dtype=np.uint8) for _ in range(3)]
-    >>> t = GLCMFeatures(props=("contrast", "ASM")).fit(ims)
-    >>> t.transform(ims).shape
-    (3, 4)
-    >>> list(t.get_feature_names_out()[:2])
-    ['glcm_contrast_d1_mean', 'glcm_contrast_d1_range']
-    """
-
-    def __init__(
-        self,
-        levels: int = 32,
-        distances=(1,),
-        angles=_DEFAULT_ANGLES,
-        props=GLCM_PROPS,
-        summaries=("mean", "range"),
-        symmetric: bool = True,
-        quantization: str = "levels",
-        bin_width: float | None = None,
-        channel: int | None = None,
-        n_jobs: int | None = None,
-        progress: bool = False,
-    ):
-        self.levels = levels
-        self.distances = distances
-        self.angles = angles
-        self.props = props
-        self.summaries = summaries
-        self.symmetric = symmetric
-        self.quantization = quantization
-        self.bin_width = bin_width
-        self.channel = channel
-        self.n_jobs = n_jobs
-        self.progress = progress
-
-    def _extract_one(self, image: np.ndarray) -> np.ndarray:
-        return glcm_features(
-            to_grey(image, self.channel),
-            levels=self.levels,
-            distances=self.distances,
-            angles=self.angles,
-            props=self.props,
-            summaries=self.summaries,
-            symmetric=self.symmetric,
-            quantization=self.quantization,
-            bin_width=self.bin_width,
-        )
-
-    def _feature_names(self) -> list[str]:
-        return glcm_feature_names(self.distances, self.props, self.summaries)
+# the transformer lives in features.transformers (imports scikit-learn only when asked for)
+__getattr__ = transformer_getattr(__name__, ('GLCMFeatures',))

@@ -22,16 +22,12 @@ from .vector import DEFAULT_EXTRACTORS, EXTRACTOR_FUNCTIONS, UNION_DEFAULTS, ext
 
 __all__ = ["HandcraftedFeatures", "EXTRACTORS", "UNION_DEFAULTS", "get_extractor"]
 
-#: name -> (module, transformer class); the class is imported on first use.
+_CLASSES = ("HOGFeatures", "GLCMFeatures", "LBPFeatures", "MVMLBPFeatures", "MVMBPFeatures", "SobelFeatures")
+#: name -> (module, transformer class) for each name of :data:`features.vector.EXTRACTOR_FUNCTIONS`;
+#: the class is imported on first use.
 EXTRACTORS: dict[str, tuple[str, str]] = {
-    "hog": ("features.transformers", "HOGFeatures"),
-    "glcm": ("features.transformers", "GLCMFeatures"),
-    "lbp": ("features.transformers", "LBPFeatures"),
-    "mvm_lbp": ("features.transformers", "MVMLBPFeatures"),
-    "mvmbp": ("features.transformers", "MVMBPFeatures"),
-    "sobel": ("features.transformers", "SobelFeatures"),
+    name: ("features.transformers", cls) for name, cls in zip(EXTRACTOR_FUNCTIONS, _CLASSES, strict=True)
 }
-assert tuple(EXTRACTORS) == tuple(EXTRACTOR_FUNCTIONS) == DEFAULT_EXTRACTORS
 
 
 def get_extractor(name: str) -> type[ImageFeatures]:

@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ._base import ImageFeatures
+from ._lazy import transformer_getattr
 from ._kernels.hog import METHODS, cell_histograms, normalize_blocks
-from ._prepare import prepare_image
 from ._validation import ImageValidationError, check_choice, check_image, check_positive_int
 
 __all__ = ["hog", "hog_shape", "HOGFeatures"]
@@ -165,72 +164,5 @@ def hog(
     out = normalize_blocks(hist, b_r, b_c, method, _EPS)
     return out.ravel() if feature_vector else out
 
-
-class HOGFeatures(ImageFeatures):
-    """HOG descriptors of a batch of images, as a scikit-learn transformer.
-
-    HOG's length depends on the image size, so every image is first reduced to one grey
-    channel and resampled to ``image_size x image_size`` (area weighting, dtype kept; see
-    ``features._prepare``), then passed to :func:`hog`.
-
-    Parameters
-    ----------
-    orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt
-        As :func:`hog`.
-    image_size : int
-        Side of the square every image is resampled to (default 128).
-    channel : int, optional
-        Channel of ``(H, W, C)`` images to use; None = mean over the channels
-        (:func:`features._prepare.to_grey`).
-    n_jobs : int, optional
-        Parallel workers over images (joblib; -1 = all cores).
-    progress : bool
-        Show a progress bar.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> ims = [rng.integers(0, 256, (40, 50), dtype=np.uint8) for _ in range(3)]
-    >>> X = HOGFeatures(image_size=32, cells_per_block=(2, 2)).fit_transform(ims)
-    >>> X.shape
-    (3, 324)
-    """
-
-    def __init__(
-        self,
-        orientations: int = 9,
-        pixels_per_cell: tuple[int, int] = (8, 8),
-        cells_per_block: tuple[int, int] = (3, 3),
-        block_norm: str = "L2-Hys",
-        transform_sqrt: bool = False,
-        image_size: int = 128,
-        channel: int | None = None,
-        n_jobs: int | None = None,
-        progress: bool = False,
-    ):
-        self.orientations = orientations
-        self.pixels_per_cell = pixels_per_cell
-        self.cells_per_block = cells_per_block
-        self.block_norm = block_norm
-        self.transform_sqrt = transform_sqrt
-        self.image_size = image_size
-        self.channel = channel
-        self.n_jobs = n_jobs
-        self.progress = progress
-
-    def _extract_one(self, image: np.ndarray) -> np.ndarray:
-        size = check_positive_int(self.image_size, "image_size")
-        grey = prepare_image(image, self.channel, size)
-        return hog(
-            grey,
-            orientations=self.orientations,
-            pixels_per_cell=self.pixels_per_cell,
-            cells_per_block=self.cells_per_block,
-            block_norm=self.block_norm,
-            transform_sqrt=self.transform_sqrt,
-        )
-
-    def _feature_names(self) -> list[str]:
-        shape = hog_shape((self.image_size, self.image_size), self.orientations, self.pixels_per_cell,
-                          self.cells_per_block)
-        return [f"hog_{i}" for i in range(int(np.prod(shape)))]
+# the transformer lives in features.transformers (imports scikit-learn only when asked for)
+__getattr__ = transformer_getattr(__name__, ('HOGFeatures',))

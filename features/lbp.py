@@ -44,9 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from ._base import ImageFeatures
+from ._lazy import transformer_getattr
 from ._kernels import lbp as _k
-from ._prepare import to_grey
 from ._validation import check_choice, check_image, check_mask, check_positive_int
 from .histograms import check_n_bins, normalised_histogram
 
@@ -303,57 +302,9 @@ def _scale_tag(P: int, R: float) -> str:
     return f"P{P}R{R:g}"
 
 
-class LBPFeatures(ImageFeatures):
-    """Multi-scale LBP histograms as a scikit-learn transformer.
-
-    Parameters
-    ----------
-    scales : sequence of (P, R)
-        Scales, default ``((8, 1), (16, 2), (24, 3))``.
-    method : {"uniform", "nri_uniform", "default", "ror"}
-        Code definition (``var`` is excluded: no fixed bins; see :func:`lbp_histogram`).
-    channel : int, optional
-        Channel of ``(H, W, C)`` images to use; ``None`` averages the channels (the one
-        channel rule, :func:`features._prepare.to_grey`: integer images are rounded back to
-        their dtype).
-    n_jobs : int, optional
-        Parallel workers (threads; the kernels release the GIL).
-    progress : bool
-        Show a tqdm progress bar.
-
-    Notes
-    -----
-    Features are named ``lbp_P{P}R{R}_{tag}_{code}`` with tag ``riu2`` (uniform), ``u2``
-    (nri_uniform), ``def`` (default) or ``ri`` (ror), e.g. ``"lbp_P8R1_riu2_3"``. Every
-    pixel is counted (no mask); each scale block sums to 1.
-
-    Examples
-    --------
-    >>> X = LBPFeatures(scales=((8, 1),)).fit_transform([np.eye(8), np.ones((9, 9))])
-    >>> X.shape
-    (2, 10)
-    """
-
-    def __init__(self, scales=((8, 1), (16, 2), (24, 3)), method="uniform", channel=None, n_jobs=None, progress=False):
-        self.scales = scales
-        self.method = method
-        self.channel = channel
-        self.n_jobs = n_jobs
-        self.progress = progress
-
-    def _extract_one(self, image: np.ndarray) -> np.ndarray:
-        check_choice(self.method, "method", METHODS[:-1])
-        return multiscale_lbp_histogram(to_grey(image, self.channel), self.scales, self.method)
-
-    def _feature_names(self) -> list[str]:
-        tag = METHOD_TAGS[self.method]
-        return [
-            f"lbp_{_scale_tag(P, R)}_{tag}_{k}"
-            for P, R in _check_scales(self.scales)
-            for k in range(n_lbp_codes(P, self.method))
-        ]
-
-
 for _f in (local_binary_pattern, lbp_histogram):
     _f.__doc__ = _f.__doc__.replace("{refs}", _REFERENCES)
 del _f
+
+# the transformer lives in features.transformers (imports scikit-learn only when asked for)
+__getattr__ = transformer_getattr(__name__, ('LBPFeatures',))

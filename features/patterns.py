@@ -35,10 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from ._base import ImageFeatures
+from ._lazy import transformer_getattr
 from ._kernels import lbp as _klbp
 from ._kernels import patterns as _k
-from ._prepare import to_grey
 from ._validation import check_choice, check_image, check_mask, check_positive_int
 from .histograms import check_n_bins, normalised_histogram
 from .lbp import METHOD_TAGS, n_lbp_codes
@@ -215,80 +214,9 @@ def mvmbp_histogram(image: Any, mask: Any = None, n_bins: int | None = None) -> 
     return _histogram(_k.mvmbp_counts, img, mask, n, np.arange(N_MVMBP_CODES, dtype=np.int32))
 
 
-class MVMLBPFeatures(ImageFeatures):
-    """MVM-LBP histogram as a scikit-learn transformer.
-
-    Parameters
-    ----------
-    R : int
-        Window radius.
-    method : {"default", "uniform", "nri_uniform"}
-        256, 10 or 59 features.
-    channel : int, optional
-        Channel of ``(H, W, C)`` images; ``None`` averages the channels (rule of
-        :func:`features._prepare.to_grey`).
-    n_jobs : int, optional
-        Parallel workers (threads).
-    progress : bool
-        Show a tqdm progress bar.
-
-    Notes
-    -----
-    Features are named ``mvm_lbp_R{R}_{tag}_{code}`` (tag ``def``, ``riu2`` or ``u2``).
-
-    Examples
-    --------
-    >>> MVMLBPFeatures(method="nri_uniform").fit_transform([np.eye(6)]).shape
-    (1, 59)
-    """
-
-    def __init__(self, R=1, method="default", channel=None, n_jobs=None, progress=False):
-        self.R = R
-        self.method = method
-        self.channel = channel
-        self.n_jobs = n_jobs
-        self.progress = progress
-
-    def _extract_one(self, image: np.ndarray) -> np.ndarray:
-        return mvm_lbp_histogram(to_grey(image, self.channel), self.R, self.method)
-
-    def _feature_names(self) -> list[str]:
-        check_choice(self.method, "method", MVM_METHODS)
-        tag = METHOD_TAGS[self.method]
-        return [f"mvm_lbp_R{self.R}_{tag}_{k}" for k in range(n_lbp_codes(8, self.method))]
-
-
-class MVMBPFeatures(ImageFeatures):
-    """MVMBP 512-bin histogram as a scikit-learn transformer (features ``mvmbp_0`` ... ``mvmbp_511``).
-
-    Parameters
-    ----------
-    channel : int, optional
-        Channel of ``(H, W, C)`` images; ``None`` averages the channels (rule of
-        :func:`features._prepare.to_grey`).
-    n_jobs : int, optional
-        Parallel workers (threads).
-    progress : bool
-        Show a tqdm progress bar.
-
-    Examples
-    --------
-    >>> MVMBPFeatures().fit_transform([np.eye(6), np.ones((3, 3))]).shape
-    (2, 512)
-    """
-
-    def __init__(self, channel=None, n_jobs=None, progress=False):
-        self.channel = channel
-        self.n_jobs = n_jobs
-        self.progress = progress
-
-    def _extract_one(self, image: np.ndarray) -> np.ndarray:
-        return mvmbp_histogram(to_grey(image, self.channel))
-
-    def _feature_names(self) -> list[str]:
-        return [f"mvmbp_{k}" for k in range(N_MVMBP_CODES)]
-
-
 for _f in (mvm_lbp, mvm_lbp_histogram):
     _f.__doc__ = _f.__doc__.replace("{refs}", _MVM_REF)
 del _f
+
+# the transformer lives in features.transformers (imports scikit-learn only when asked for)
+__getattr__ = transformer_getattr(__name__, ('MVMLBPFeatures', 'MVMBPFeatures'))

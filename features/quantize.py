@@ -113,6 +113,8 @@ def quantize_levels(image: Any, levels: int, *, name: str = "image") -> np.ndarr
     rng = 2 if is_bool else dtype_range(img.dtype)
     if rng == levels:
         return img.astype(out_dtype, copy=False)
+    if rng % levels == 0:  # value * N // R == value // (R / N) exactly: no int64 temporaries
+        return (img // (rng // levels)).astype(out_dtype, copy=False)
     return ((img.astype(np.int64) * levels) // rng).astype(out_dtype)
 
 

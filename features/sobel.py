@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import ImageFeatures
-from ._kernels.sobel import sobel_gradients, sobel_summary
-from ._prepare import prepare_image
+from ._lazy import transformer_getattr
+from ._kernels.sobel import percentiles_of_sorted, sobel_gradients, sobel_summary
 from ._validation import check_image, check_positive_int
 
 __all__ = ["sobel", "sobel_features", "sobel_feature_names", "SobelFeatures"]
@@ -31,21 +30,9 @@ def _unit_scale(dtype: np.dtype) -> float:
 
 def _percentiles(values: np.ndarray, pct: np.ndarray) -> np.ndarray:
     """``np.percentile(values, pct)`` (method "linear", same float steps) from one ``np.sort``
-    (numpy's SIMD sort beats its multi-``kth`` partition on these sizes)."""
-    n = values.size
-    q = np.true_divide(pct, 100)
-    virtual = (n - 1) * q  # numpy's virtual index for method 'linear'
-    prev = np.floor(virtual)
-    gamma = virtual - prev
-    prev = np.clip(prev.astype(np.intp), 0, n - 1)
-    nxt = np.clip(prev + 1, 0, n - 1)
-    prev[virtual >= n - 1] = n - 1
-    prev[virtual < 0] = 0
-    ordered = np.sort(values)
-    a = ordered[prev]
-    b = ordered[nxt]
-    diff = b - a
-    return np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    (numpy's SIMD sort beats its multi-``kth`` partition, and a bucket selection tried in
+    Numba, on these sizes); the interpolation runs in :func:`percentiles_of_sorted`."""
+    return percentiles_of_sorted(np.sort(values), np.asarray(pct, dtype=np.float64))
 
 
 def sobel(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -167,42 +154,5 @@ def sobel_features(
     q = _percentiles(mag, pct) if pct.size else np.empty(0)
     return np.concatenate(([mean, std], q, [n_edges / mag.size], hist))
 
-
-class SobelFeatures(ImageFeatures):
-    """:func:`sobel_features` of a batch of images, as a scikit-learn transformer.
-
-    Images may differ in size (the vector length does not depend on it). ``(H, W, C)``
-    images are reduced to grey by ``channel`` (None = mean over channels; see
-    ``features._prepare``).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> ims = [rng.integers(0, 256, (20, 30), dtype=np.uint8), rng.random((25, 25))]
-    >>> t = SobelFeatures(bins=4).fit(ims)
-    >>> t.transform(ims).shape, t.get_feature_names_out()[:2].tolist()
-    ((2, 12), ['sobel_mean', 'sobel_std'])
-    """
-
-    def __init__(
-        self,
-        bins: int = 8,
-        percentiles=DEFAULT_PERCENTILES,
-        edge_threshold: float = 0.25,
-        channel: int | None = None,
-        n_jobs: int | None = None,
-        progress: bool = False,
-    ):
-        self.bins = bins
-        self.percentiles = percentiles
-        self.edge_threshold = edge_threshold
-        self.channel = channel
-        self.n_jobs = n_jobs
-        self.progress = progress
-
-    def _extract_one(self, image: np.ndarray) -> np.ndarray:
-        grey = prepare_image(image, self.channel)
-        return sobel_features(grey, self.bins, self.percentiles, self.edge_threshold)
-
-    def _feature_names(self) -> list[str]:
-        return sobel_feature_names(self.bins, self.percentiles)
+# the transformer lives in features.transformers (imports scikit-learn only when asked for)
+__getattr__ = transformer_getattr(__name__, ('SobelFeatures',))

@@ -18,7 +18,7 @@ def test_run_speed_schema(tmp_path, capsys):
     on_disk = json.loads((tmp_path / "speed.json").read_text())
     assert on_disk == json.loads(json.dumps(result))
     assert {"ops", "full_vector_ms", "full_vector_cpu_ms", "batch_images_per_s", "cold_start_s", "cold_start_cpu_s",
-            "versions", "machine", "date"} <= set(on_disk)
+            "cold_start_transformer_s", "cold_start_transformer_cpu_s", "versions", "machine", "date"} <= set(on_disk)
     ops = on_disk["ops"]
     names = {r["op"] for r in ops}
     assert {"hog", "hog_2x2", "lbp", "glcm", "haralick", "sobel"} <= names
@@ -33,6 +33,7 @@ def test_run_speed_schema(tmp_path, capsys):
             assert row["peer_cpu_ms"] >= 0 and row["speedup_cpu"] is not None
     assert on_disk["full_vector_ms"] > 0 and on_disk["batch_images_per_s"] > 0 and on_disk["cold_start_s"] > 0
     assert on_disk["full_vector_cpu_ms"] > 0 and on_disk["cold_start_cpu_s"] > 0
+    assert on_disk["cold_start_transformer_s"] > 0 and on_disk["cold_start_transformer_cpu_s"] > 0
     assert on_disk["versions"]["numba"] and on_disk["machine"]["cpu_count"]
     md = (tmp_path / "speed.md").read_text()
     assert md == format_markdown(result)

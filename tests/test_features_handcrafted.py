@@ -235,3 +235,47 @@ def test_prepare_rules():
 def test_doctests():
     for name in ("features.handcrafted", "features._prepare"):
         assert doctest.testmod(importlib.import_module(name)).failed == 0
+
+
+def test_handcrafted_vector_equals_the_transformer():
+    from features.vector import extractor_plan, handcrafted_vector
+
+    ims = _images(3)
+    params = {"sobel": {"bins": 4}}
+    union = HandcraftedFeatures(image_size=48, params=params).fit(ims[:1])
+    X = union.transform(ims)
+    for row, im in zip(X, ims):
+        np.testing.assert_array_equal(handcrafted_vector(im, image_size=48, params=params), row)
+    rgb = ims[1]
+    np.testing.assert_array_equal(
+        handcrafted_vector(rgb, ("lbp", "sobel"), channel=2, image_size=32),
+        HandcraftedFeatures(("lbp", "sobel"), channel=2, image_size=32).fit([rgb]).transform([rgb])[0],
+    )
+    assert handcrafted_vector(ims[0]).shape == (2596,)
+    with pytest.raises(ValueError, match="handcrafted_vector itself"):
+        handcrafted_vector(ims[0], params={"hog": {"channel": 0}})
+    with pytest.raises(ValueError, match="not parameters"):
+        extractor_plan(("lbp",), {"lbp": {"mask": None}})
+    with pytest.raises(ValueError, match=r"params\['sobel'\]"):
+        handcrafted_vector(ims[0], ("sobel",), {"sobel": {"nonsense": 1}})
+
+
+def test_functions_do_not_import_sklearn():
+    """The functional path stays free of scikit-learn and joblib (their import dominates a cold start)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, features; "
+        "features.handcrafted_vector(np.zeros((20, 20), np.uint8), image_size=20, params={'hog': {'pixels_per_cell': (8, 8)}}); "
+        "from features.hog import hog; from features.glcm import graycomatrix; "
+        "bad = sorted(m for m in ('sklearn', 'joblib', 'torch') if m in sys.modules); print(bad); "
+        "from features.hog import HOGFeatures; assert 'sklearn' in sys.modules and HOGFeatures.__name__ == 'HOGFeatures'"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_transformers_doctests():
+    for name in ("features.transformers", "features.vector"):
+        assert doctest.testmod(importlib.import_module(name)).failed == 0

@@ -1,10 +1,13 @@
 """Numba kernels for grey-level co-occurrence matrices (private; see ``features/glcm.py``).
 
-Layout: the kernels hold the matrices as ``(n_offsets, L, L)`` (each matrix contiguous);
-the public wrapper moves the offset axis to skimage's ``(L, L, n_dist, n_angle)``.
+Layout: the kernels count into ``(n_offsets, L, L)`` (each matrix contiguous while it is
+counted); :func:`glcm_skimage` / :func:`glcm_skimage_normed` write skimage's interleaved
+``(L, L, n_offsets)`` in one streaming pass, and :func:`coprops_skimage_layout` reads it in
+place.
 
-Speed ideas: one pass over the image per offset into a flat histogram; symmetric matrices
-by an in-place ``P + P.T`` in 32x32 tiles; every property comes from one pass over each
+Speed ideas: one pass over the image per offset into a flat histogram (compact ``(L, L)``
+matrices while counting; skimage's interleaved layout is written once afterwards);
+symmetric matrices by an in-place ``P + P.T`` in 32x32 tiles; every property comes from one pass over each
 matrix that fills the marginals (row/column sums), the sum and difference histograms
 ``p_{x+y}``, ``p_{|x-y|}``, the row dot products ``sum_j j c_ij``, ``sum c^2`` and
 ``sum c ln c`` — each inner loop with one store target so LLVM vectorises it, and for
@@ -46,16 +49,13 @@ _REASSOC = {"reassoc", "nsz", "contract"}
 
 
 @njit(cache=True, nogil=True)
-def glcm_counts(image, offsets, levels, mask, use_mask, symmetric):
-    """Count level pairs ``(image[r, c], image[r + dr, c + dc])`` for each ``(dr, dc)`` in ``offsets``.
-
-    ``image`` holds levels in ``[0, levels)`` (checked by the caller). With ``use_mask``, a
-    pair counts only when both pixels are True in ``mask``. Returns uint32 ``(n, L, L)``.
-    """
+def _count_into(flat, image, offsets, n_lev, mask, use_mask, symmetric):
+    """Add the level-pair counts of each offset into ``flat`` (the ``(n, L, L)`` layout,
+    flattened); return the number of pairs counted per offset. With ``symmetric`` each matrix
+    gets its transpose added (pairs counted twice)."""
     h, w = image.shape
     n = offsets.shape[0]
-    n_lev = levels
-    out = np.zeros((n, n_lev * n_lev), dtype=np.uint32)
+    pairs = np.zeros(n, dtype=np.int64)
     for k in range(n):
         dr = offsets[k, 0]
         dc = offsets[k, 1]
@@ -63,7 +63,8 @@ def glcm_counts(image, offsets, levels, mask, use_mask, symmetric):
         r1 = min(h, h - dr)
         c0 = max(0, -dc)
         c1 = min(w, w - dc)
-        pk = out[k]
+        pk = flat[k * n_lev * n_lev : (k + 1) * n_lev * n_lev]
+        n_pairs = 0
         for r in range(r0, r1):
             a = image[r, c0:c1]
             b = image[r + dr, c0 + dc : c1 + dc]
@@ -73,12 +74,85 @@ def glcm_counts(image, offsets, levels, mask, use_mask, symmetric):
                 for c in range(c1 - c0):
                     if ma[c] and mb[c]:
                         pk[np.intp(a[c]) * n_lev + np.intp(b[c])] += 1
+                        n_pairs += 1
             else:
                 for c in range(c1 - c0):
                     pk[np.intp(a[c]) * n_lev + np.intp(b[c])] += 1
+                n_pairs += c1 - c0
         if symmetric:
             _add_transpose(pk, n_lev)
-    return out.reshape(n, n_lev, n_lev)
+            n_pairs *= 2
+        pairs[k] = n_pairs
+    return pairs
+
+
+@njit(cache=True, nogil=True)
+def glcm_counts(image, offsets, levels, mask, use_mask, symmetric):
+    """Count level pairs ``(image[r, c], image[r + dr, c + dc])`` for each ``(dr, dc)`` in ``offsets``.
+
+    ``image`` holds levels in ``[0, levels)`` (checked by the caller). With ``use_mask``, a
+    pair counts only when both pixels are True in ``mask``. Returns uint32 ``(n, L, L)``.
+    """
+    n = offsets.shape[0]
+    out = np.zeros(n * levels * levels, dtype=np.uint32)
+    _count_into(out, image, offsets, levels, mask, use_mask, symmetric)
+    return out.reshape(n, levels, levels)
+
+
+#: Counts below this are divided once per matrix (a table of quotients) instead of per entry.
+_QUOTIENTS = 512
+
+
+@njit(cache=True, nogil=True)
+def _compact_counts(image, offsets, levels, mask, use_mask, symmetric):
+    """``(n, L, L)`` uint32 counts (each matrix compact while it is counted) and the number of
+    pairs per offset (twice the pixel pairs when ``symmetric``)."""
+    n = offsets.shape[0]
+    counts = np.zeros(n * levels * levels, dtype=np.uint32)
+    pairs = _count_into(counts, image, offsets, levels, mask, use_mask, symmetric)
+    return counts.reshape(n, levels, levels), pairs
+
+
+@njit(cache=True, nogil=True)
+def glcm_skimage(image, offsets, levels, mask, use_mask, symmetric):
+    """:func:`glcm_counts` in skimage's C-contiguous ``(L, L, n)`` layout (uint32), written in
+    one streaming pass (NumPy's strided copy is slower)."""
+    counts, pairs = _compact_counts(image, offsets, levels, mask, use_mask, symmetric)
+    n = offsets.shape[0]
+    out = np.empty((levels, levels, n), dtype=np.uint32)
+    for i in range(levels):
+        for j in range(levels):
+            for k in range(n):
+                out[i, j, k] = counts[k, i, j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def glcm_skimage_normed(image, offsets, levels, mask, use_mask, symmetric):
+    """:func:`glcm_skimage` as float64, each matrix divided by its sum (a zero sum by 1) as
+    skimage's ``normed=True``: the same float64 divisions of the same exact sums, hence the
+    same bits.
+
+    The sums are the numbers of pairs counted (no pass over the matrices). Most entries are
+    small counts, so ``c / total`` is read from a per-matrix table of the quotients
+    ``0 / total .. 511 / total`` (the same divisions, done once); larger counts are divided
+    in place.
+    """
+    counts, pairs = _compact_counts(image, offsets, levels, mask, use_mask, symmetric)
+    n = offsets.shape[0]
+    total = np.empty(n)
+    quot = np.empty((n, _QUOTIENTS))
+    for k in range(n):
+        total[k] = float(pairs[k]) if pairs[k] > 0 else 1.0
+        for c in range(_QUOTIENTS):
+            quot[k, c] = float(c) / total[k]
+    out = np.empty((levels, levels, n))
+    for i in range(levels):
+        for j in range(levels):
+            for k in range(n):
+                c = counts[k, i, j]
+                out[i, j, k] = quot[k, c] if c < _QUOTIENTS else float(c) / total[k]
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -99,38 +173,6 @@ def _add_transpose(pk, n_lev):
                     s = pk[i * n_lev + j] + pk[j * n_lev + i]
                     pk[i * n_lev + j] = s
                     pk[j * n_lev + i] = s
-
-
-@njit(cache=True, nogil=True)
-def to_skimage_layout(counts):
-    """``(n, L, L)`` -> C-contiguous ``(L, L, n)`` (one streaming pass; NumPy's strided copy is slower)."""
-    n, n_lev, _ = counts.shape
-    out = np.empty((n_lev, n_lev, n), dtype=counts.dtype)
-    for i in range(n_lev):
-        for j in range(n_lev):
-            for k in range(n):
-                out[i, j, k] = counts[k, i, j]
-    return out
-
-
-@njit(cache=True, nogil=True)
-def to_skimage_layout_normed(counts):
-    """``(n, L, L)`` counts -> ``(L, L, n)`` float64, each matrix divided by its sum (a zero sum by
-    1), as skimage's ``normed=True``: the same float64 divisions, one pass, no temporaries."""
-    n, n_lev, _ = counts.shape
-    inv = np.empty(n)
-    for k in range(n):
-        t = 0
-        for i in range(n_lev):
-            for j in range(n_lev):
-                t += np.int64(counts[k, i, j])
-        inv[k] = float(t) if t > 0 else 1.0
-    out = np.empty((n_lev, n_lev, n))
-    for i in range(n_lev):
-        for j in range(n_lev):
-            for k in range(n):
-                out[i, j, k] = float(counts[k, i, j]) / inv[k]
-    return out
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOC)
@@ -170,6 +212,41 @@ def _row_terms(seg, table, integral, entropy):
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOC)
+def _row_sum_dot(src):
+    """``(sum_j w_j, sum_j j w_j)`` of one matrix row (vectorised reductions)."""
+    rs = 0.0
+    rd = 0.0
+    for j in range(src.shape[0]):
+        cf = float(src[j])
+        rs += cf
+        rd += j * cf
+    return rs, rd
+
+
+@njit(cache=True, nogil=True, fastmath=_REASSOC)
+def _add_row(i, src, table, integral, entropy, rows, cols, rowdot, p_sum, p_diff):
+    """Add row ``i`` (weights ``src``) of a matrix to the sums of :func:`_matrix_sums`;
+    return its ``(sum w^2, sum w ln w)``. An all-zero row adds nothing."""
+    n_lev = src.shape[0]
+    rs, rd = _row_sum_dot(src)
+    if rs == 0.0:
+        return 0.0, 0.0
+    rows[i] = rs
+    rowdot[i] = rd
+    for j in range(n_lev):
+        cols[j] += float(src[j])
+    ps = p_sum[i : i + n_lev]
+    for j in range(n_lev):
+        ps[j] += float(src[j])
+    for j in range(i):
+        p_diff[i - j] += float(src[j])
+    up = src[i:]
+    for j in range(n_lev - i):
+        p_diff[j] += float(up[j])
+    return _row_terms(src, table, integral, entropy)
+
+
+@njit(cache=True, nogil=True, fastmath=_REASSOC)
 def _matrix_sums(pm, table, integral, entropy):
     """One pass over one (L, L) matrix of non-negative weights (counts or probabilities).
 
@@ -188,28 +265,7 @@ def _matrix_sums(pm, table, integral, entropy):
     sum_c2 = 0.0
     sum_clnc = 0.0
     for i in range(n_lev):
-        src = pm[i]
-        rs = 0.0
-        rd = 0.0
-        for j in range(n_lev):
-            cf = float(src[j])
-            rs += cf
-            rd += j * cf
-        if rs == 0.0:
-            continue
-        rows[i] = rs
-        rowdot[i] = rd
-        for j in range(n_lev):
-            cols[j] += float(src[j])
-        ps = p_sum[i : i + n_lev]
-        for j in range(n_lev):
-            ps[j] += float(src[j])
-        for j in range(i):
-            p_diff[i - j] += float(src[j])
-        up = src[i:]
-        for j in range(n_lev - i):
-            p_diff[j] += float(up[j])
-        s2, clnc = _row_terms(src, table, integral, entropy)
+        s2, clnc = _add_row(i, pm[i], table, integral, entropy, rows, cols, rowdot, p_sum, p_diff)
         sum_c2 += s2
         sum_clnc += clnc
     return rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc
@@ -231,12 +287,7 @@ def _matrix_sums_symmetric(pm, table):
     sum_clnc = 0.0
     for i in range(n_lev):
         src = pm[i]
-        rs = 0.0
-        rd = 0.0
-        for j in range(n_lev):
-            cf = float(src[j])
-            rs += cf
-            rd += j * cf
+        rs, rd = _row_sum_dot(src)
         if rs == 0.0:
             continue
         rows[i] = rs
@@ -268,8 +319,14 @@ def _sums(pm, table, symmetric, integral, entropy):
 @njit(cache=True, nogil=True)
 def _props_into(out_row, pm, table, symmetric, integral, entropy):
     """The 10 :data:`COPROPS` of one ``(L, L)`` matrix into ``out_row`` (see :func:`coprops`)."""
-    n_lev = pm.shape[0]
     rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _sums(pm, table, symmetric, integral, entropy)
+    _props_from_sums(out_row, rows, cols, rowdot, p_diff, sum_c2, sum_clnc, integral, entropy)
+
+
+@njit(cache=True, nogil=True)
+def _props_from_sums(out_row, rows, cols, rowdot, p_diff, sum_c2, sum_clnc, integral, entropy):
+    """The 10 :data:`COPROPS` from the unnormalised sums of :func:`_matrix_sums`."""
+    n_lev = rows.shape[0]
     total = rows.sum()
     norm = total if total > 0 else 1.0
     contrast = 0.0
@@ -330,19 +387,110 @@ def coprops(mats, table, symmetric, integral, entropy):
     return out
 
 
+@njit(cache=True, nogil=True, fastmath=_REASSOC)
+def _sums_by_four(P4, rows, cols, rowdot, p_diff, c2, lowest):
+    """Add the sums of :func:`_matrix_sums` (no ``p_sum``, no ``w ln w``) of the 4 matrices
+    ``P4[:, :, 0..3]`` into ``(L, 4)`` arrays and ``c2`` (4,), and lower ``lowest`` (4,) to
+    their smallest entries (a NaN leaves it unchanged; it shows in the sums instead): one pass
+    in memory order, the four matrices side by side in registers (4-wide vector operations)."""
+    n_lev = P4.shape[0]
+    m0 = lowest[0]
+    m1 = lowest[1]
+    m2 = lowest[2]
+    m3 = lowest[3]
+    for i in range(n_lev):
+        src = P4[i]
+        r0 = r1 = r2 = r3 = 0.0
+        d0 = d1 = d2 = d3 = 0.0
+        s0 = s1 = s2 = s3 = 0.0
+        for j in range(n_lev):
+            a0 = float(src[j, 0])
+            a1 = float(src[j, 1])
+            a2 = float(src[j, 2])
+            a3 = float(src[j, 3])
+            r0 += a0
+            r1 += a1
+            r2 += a2
+            r3 += a3
+            d0 += j * a0
+            d1 += j * a1
+            d2 += j * a2
+            d3 += j * a3
+            s0 += a0 * a0
+            s1 += a1 * a1
+            s2 += a2 * a2
+            s3 += a3 * a3
+            m0 = a0 if a0 < m0 else m0
+            m1 = a1 if a1 < m1 else m1
+            m2 = a2 if a2 < m2 else m2
+            m3 = a3 if a3 < m3 else m3
+            cols[j, 0] += a0
+            cols[j, 1] += a1
+            cols[j, 2] += a2
+            cols[j, 3] += a3
+            d = i - j if i >= j else j - i
+            p_diff[d, 0] += a0
+            p_diff[d, 1] += a1
+            p_diff[d, 2] += a2
+            p_diff[d, 3] += a3
+        rows[i, 0] = r0
+        rows[i, 1] = r1
+        rows[i, 2] = r2
+        rows[i, 3] = r3
+        rowdot[i, 0] = d0
+        rowdot[i, 1] = d1
+        rowdot[i, 2] = d2
+        rowdot[i, 3] = d3
+        c2[0] += s0
+        c2[1] += s1
+        c2[2] += s2
+        c2[3] += s3
+    lowest[0] = m0
+    lowest[1] = m1
+    lowest[2] = m2
+    lowest[3] = m3
+
+
 @njit(cache=True, nogil=True)
 def coprops_skimage_layout(P, table, integral, entropy):
-    """:func:`coprops` of the matrices ``P[:, :, m]`` of an ``(L, L, n)`` array (skimage's layout),
-    each gathered into one reused ``(L, L)`` buffer (no transposed copy of the whole array)."""
+    """:func:`coprops` of the matrices ``P[:, :, m]`` of an ``(L, L, n)`` array (skimage's layout).
+
+    The matrices are summed four at a time in one pass over ``P`` in memory order
+    (:func:`_sums_by_four`; when ``n`` is not a multiple of 4, the last group is copied into
+    a zero-padded buffer), so ``P`` is never transposed. ``sum w ln w`` (entropy) takes a
+    second pass, only when it is asked for. Invalid weights give NaN properties (negative
+    entries: all NaN; NaN or inf entries propagate through the sums), for the caller to
+    diagnose without a separate pass over ``P``.
+    """
     n_lev = P.shape[0]
     n = P.shape[2]
+    n_groups = (n + 3) // 4
+    rows = np.zeros((n_lev, 4 * n_groups))
+    cols = np.zeros((n_lev, 4 * n_groups))
+    rowdot = np.zeros((n_lev, 4 * n_groups))
+    p_diff = np.zeros((n_lev, 4 * n_groups))
+    c2 = np.zeros(4 * n_groups)
+    lowest = np.zeros(4 * n_groups)
+    for g in range(n_groups):
+        m0 = 4 * g
+        if m0 + 4 <= n:
+            group = P[:, :, m0 : m0 + 4]
+        else:
+            group = np.zeros((n_lev, n_lev, 4), dtype=P.dtype)
+            group[:, :, : n - m0] = P[:, :, m0:]
+        _sums_by_four(group, rows[:, m0 : m0 + 4], cols[:, m0 : m0 + 4], rowdot[:, m0 : m0 + 4],
+                      p_diff[:, m0 : m0 + 4], c2[m0 : m0 + 4], lowest[m0 : m0 + 4])
     out = np.zeros((n, 10))
-    pm = np.empty((n_lev, n_lev), dtype=P.dtype)
+    if lowest.min() < 0.0:
+        out[:] = np.nan  # negative weights: the caller raises
+        return out
     for m in range(n):
-        for i in range(n_lev):
-            for j in range(n_lev):
-                pm[i, j] = P[i, j, m]
-        _props_into(out[m], pm, table, False, integral, entropy)
+        clnc = 0.0
+        if entropy or integral:
+            for i in range(n_lev):
+                clnc += _row_terms(P[i, :, m], table, integral, entropy)[1]
+        _props_from_sums(out[m], rows[:, m].copy(), cols[:, m].copy(), rowdot[:, m].copy(),
+                         p_diff[:, m].copy(), c2[m], clnc, integral, entropy)
     return out
 
 

@@ -58,6 +58,75 @@ def _median_rows(w, n_win, n):
     return w[n_win // 2]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _sort2(a, b):
+    return min(a, b), max(a, b)
+
+
+@njit(cache=True, nogil=True)
+def _mvm_lbp_row_r1(img, r, out):
+    """:func:`_mvm_lbp_row` for ``R = 1``: one pass over the columns with the 3x3 window in
+    registers (straight-line code that LLVM vectorises), the same sums in the same order and
+    the same median network, hence the same bits."""
+    n = img.shape[1] - 2
+    up = img[r - 1]
+    mid = img[r]
+    down = img[r + 1]
+    for j in range(n):
+        # window order (row-major): q0 q1 q2 / q3 q4 q5 / q6 q7 q8
+        q0 = up[j]
+        q1 = up[j + 1]
+        q2 = up[j + 2]
+        q3 = mid[j]
+        q4 = mid[j + 1]
+        q5 = mid[j + 2]
+        q6 = down[j]
+        q7 = down[j + 1]
+        q8 = down[j + 2]
+        mean = ((((((((q0 + q1) + q2) + q3) + q4) + q5) + q6) + q7) + q8) / 9
+        acc = (q0 - mean) * (q0 - mean)
+        acc += (q1 - mean) * (q1 - mean)
+        acc += (q2 - mean) * (q2 - mean)
+        acc += (q3 - mean) * (q3 - mean)
+        acc += (q4 - mean) * (q4 - mean)
+        acc += (q5 - mean) * (q5 - mean)
+        acc += (q6 - mean) * (q6 - mean)
+        acc += (q7 - mean) * (q7 - mean)
+        acc += (q8 - mean) * (q8 - mean)
+        # the 19-exchange median-of-9 network of _median9_rows
+        m0, m1, m2, m3, m4, m5, m6, m7, m8 = q0, q1, q2, q3, q4, q5, q6, q7, q8
+        m1, m2 = _sort2(m1, m2)
+        m4, m5 = _sort2(m4, m5)
+        m7, m8 = _sort2(m7, m8)
+        m0, m1 = _sort2(m0, m1)
+        m3, m4 = _sort2(m3, m4)
+        m6, m7 = _sort2(m6, m7)
+        m1, m2 = _sort2(m1, m2)
+        m4, m5 = _sort2(m4, m5)
+        m7, m8 = _sort2(m7, m8)
+        m0, m3 = _sort2(m0, m3)
+        m5, m8 = _sort2(m5, m8)
+        m4, m7 = _sort2(m4, m7)
+        m3, m6 = _sort2(m3, m6)
+        m1, m4 = _sort2(m1, m4)
+        m2, m5 = _sort2(m2, m5)
+        m4, m7 = _sort2(m4, m7)
+        m4, m2 = _sort2(m4, m2)
+        m6, m4 = _sort2(m6, m4)
+        m4, m2 = _sort2(m4, m2)
+        threshold = (mean + math.sqrt(acc / 9) + m4) / 3.0
+        # compass order k = 0..7: E, NE, N, NW, W, SW, S, SE
+        code = np.int32(1) if q5 >= threshold else np.int32(0)
+        code |= np.int32(2) if q2 >= threshold else np.int32(0)
+        code |= np.int32(4) if q1 >= threshold else np.int32(0)
+        code |= np.int32(8) if q0 >= threshold else np.int32(0)
+        code |= np.int32(16) if q3 >= threshold else np.int32(0)
+        code |= np.int32(32) if q6 >= threshold else np.int32(0)
+        code |= np.int32(64) if q7 >= threshold else np.int32(0)
+        code |= np.int32(128) if q8 >= threshold else np.int32(0)
+        out[j] = code
+
+
 @njit(cache=True, nogil=True)
 def _mvm_lbp_row(img, r, R, w, buf, row_steps, col_steps, out):
     """MVM-LBP codes of the valid pixels of row ``r`` into ``out[:n]``.
@@ -108,24 +177,39 @@ def _mvm_lbp_row(img, r, R, w, buf, row_steps, col_steps, out):
 
 @njit(cache=True, nogil=True)
 def _mvmbp_row(img, r, R, w, buf, row_steps, col_steps, out):
-    """MVMBP codes of the valid pixels of row ``r`` (R = 1) into ``out[:n]``."""
-    cols = img.shape[1]
-    n = cols - 2
-    centre = img[r, 1 : 1 + n]
-    total = buf[0]  # sum of (g - g_c) over the 3x3 window (the centre adds 0)
+    """MVMBP codes of the valid pixels of row ``r`` (R = 1) into ``out[:n]``.
+
+    One pass over the columns with the 3x3 window in registers (straight-line code that
+    LLVM vectorises; ``R``, ``w``, ``buf`` and the step tables are unused, the compass order
+    is written out).
+    """
+    n = img.shape[1] - 2
+    up = img[r - 1]
+    mid = img[r]
+    down = img[r + 1]
     for j in range(n):
-        total[j] = 0.0
-    for k in range(8):
-        nb = img[r + row_steps[k], 1 + col_steps[k] : 1 + col_steps[k] + n]
-        for j in range(n):
-            total[j] += nb[j] - centre[j]
-    for j in range(n):
-        out[j] = np.int32(256) if 0.0 > total[j] else np.int32(0)  # bit 8: the centre, 9 * 0 > sum
-    for k in range(8):
-        bit = np.int32(1) << np.int32(k)
-        nb = img[r + row_steps[k], 1 + col_steps[k] : 1 + col_steps[k] + n]
-        for j in range(n):
-            out[j] |= bit if 9.0 * (nb[j] - centre[j]) > total[j] else np.int32(0)
+        g = mid[j + 1]
+        # compass order k = 0..7: E, NE, N, NW, W, SW, S, SE (rows downwards)
+        d0 = mid[j + 2] - g
+        d1 = up[j + 2] - g
+        d2 = up[j + 1] - g
+        d3 = up[j] - g
+        d4 = mid[j] - g
+        d5 = down[j] - g
+        d6 = down[j + 1] - g
+        d7 = down[j + 2] - g
+        # sum of (g - g_c) over the window in the order of k (the centre adds 0)
+        total = ((((((d0 + d1) + d2) + d3) + d4) + d5) + d6) + d7
+        code = np.int32(256) if 0.0 > total else np.int32(0)  # bit 8: the centre, 9 * 0 > sum
+        code |= np.int32(1) if 9.0 * d0 > total else np.int32(0)
+        code |= np.int32(2) if 9.0 * d1 > total else np.int32(0)
+        code |= np.int32(4) if 9.0 * d2 > total else np.int32(0)
+        code |= np.int32(8) if 9.0 * d3 > total else np.int32(0)
+        code |= np.int32(16) if 9.0 * d4 > total else np.int32(0)
+        code |= np.int32(32) if 9.0 * d5 > total else np.int32(0)
+        code |= np.int32(64) if 9.0 * d6 > total else np.int32(0)
+        code |= np.int32(128) if 9.0 * d7 > total else np.int32(0)
+        out[j] = code
 
 
 @njit(cache=True, nogil=True)
@@ -144,7 +228,10 @@ MVM_LBP, MVMBP = 0, 1
 def _row(kind, img, r, R, w, buf, row_steps, col_steps, codes):
     # an integer switch rather than a function argument: first-class functions defeat cache=True
     if kind == MVM_LBP:
-        _mvm_lbp_row(img, r, R, w, buf, row_steps, col_steps, codes)
+        if R == 1:
+            _mvm_lbp_row_r1(img, r, codes)
+        else:
+            _mvm_lbp_row(img, r, R, w, buf, row_steps, col_steps, codes)
     else:
         _mvmbp_row(img, r, R, w, buf, row_steps, col_steps, codes)
 

@@ -37,23 +37,42 @@ def _taps(n_in, n_out):
 
 
 @njit(cache=True, nogil=True)
-def resize_area(image, out_rows, out_cols):
-    """Area-weighted resampling of a 2-D real array to ``(out_rows, out_cols)``, float64 result."""
+def resize_area(image, out, to_int):
+    """Area-weighted resampling of a 2-D real array into ``out`` (any real dtype, its shape is
+    the output size).
+
+    Each output value is ``sum_k w_k * sample_k`` accumulated in float64, tap by tap in
+    source order; with ``to_int`` (an integer ``out``) it is rounded half to even
+    (``np.rint``; the value is a convex combination of integers, so it lies within the
+    input's range and needs no clipping).
+    """
     h, w = image.shape
+    out_rows, out_cols = out.shape
     rs, rn, rw = _taps(h, out_rows)
     cs, cn, cw = _taps(w, out_cols)
-    tmp = np.zeros((out_rows, w))
+    n_taps = cw.shape[1]
+    # vertical pass; the rows of tmp carry n_taps zero columns so that every output column
+    # can run over all n_taps taps (the unused taps have weight 0 and add exactly 0.0)
+    tmp = np.zeros((out_rows, w + n_taps))
     for i in range(out_rows):
+        dst = tmp[i, :w]
         for k in range(rn[i]):
             wt = rw[i, k]
-            src = rs[i] + k
+            src = image[rs[i] + k]
             for c in range(w):
-                tmp[i, c] += wt * np.float64(image[src, c])
-    out = np.zeros((out_rows, out_cols))
+                dst[c] += wt * np.float64(src[c])
+    # horizontal pass: one fixed-length sweep per tap (vectorised over the output columns)
+    acc = np.empty(out_cols)
     for i in range(out_rows):
-        for j in range(out_cols):
-            s = 0.0
-            for k in range(cn[j]):
-                s += cw[j, k] * tmp[i, cs[j] + k]
-            out[i, j] = s
+        row = tmp[i]
+        acc[:] = 0.0
+        for k in range(n_taps):
+            for j in range(out_cols):
+                acc[j] += cw[j, k] * row[cs[j] + k]
+        if to_int:
+            for j in range(out_cols):
+                out[i, j] = np.rint(acc[j])
+        else:
+            for j in range(out_cols):
+                out[i, j] = acc[j]
     return out

@@ -93,32 +93,47 @@ def sobel_summary(image, scale, n_bins, threshold):
         ang = 2.0 * math.pi * (n_upto_pi + 1 + j) / n_bins - math.pi
         lo[j, 0] = math.cos(ang)
         lo[j, 1] = math.sin(ang)
+    n_max = max(n_up, n_lo)
     mag = np.empty(h * w)
     hist = np.zeros(n_bins)
+    xs = np.empty(w)
+    ys = np.empty(w)
+    is_up = np.empty(w, dtype=np.bool_)
+    bins = np.empty(w, dtype=np.intp)
     n_edges = 0
-    i = 0
     for r in range(h):
         r0, r1 = _neighbour_rows(r, h)
         _sobel_row(image, r0, r, r1, smooth, diff, dx_row, dy_row)
+        m_row = mag[r * w : (r + 1) * w]
+        # column passes without unpredictable branches (vectorised by LLVM)
         for c in range(w):
             dx = dx_row[c]
             dy = dy_row[c]
             m = math.sqrt(dx * dx + dy * dy) / scale
-            mag[i] = m
-            i += 1
+            m_row[c] = m
             n_edges += m > threshold
-            if m == 0.0:
-                continue
             upper = dy > 0.0 or (dy == 0.0 and dx > 0.0)  # theta in [0, pi)
-            # lower half: turn the vector by pi (selects, no unpredictable branch)
-            sgn = 1.0 if upper else -1.0
-            x = sgn * dx
-            y = sgn * dy
-            edges = up if upper else lo
-            b = 0 if upper else n_upto_pi
-            for j in range(n_up if upper else n_lo):
-                b += y * edges[j, 0] - x * edges[j, 1] >= 0.0
-            hist[b] += m
+            # lower half: turn the vector by pi
+            xs[c] = dx if upper else -dx
+            ys[c] = dy if upper else -dy
+            is_up[c] = upper
+            bins[c] = 0 if upper else n_upto_pi
+        for j in range(n_max):
+            ux = up[min(j, n_up - 1), 0] if n_up > 0 else 0.0
+            uy = up[min(j, n_up - 1), 1] if n_up > 0 else 0.0
+            lx = lo[min(j, n_lo - 1), 0] if n_lo > 0 else 0.0
+            ly = lo[min(j, n_lo - 1), 1] if n_lo > 0 else 0.0
+            in_up = j < n_up
+            in_lo = j < n_lo
+            for c in range(w):
+                upper = is_up[c]
+                ex = ux if upper else lx
+                ey = uy if upper else ly
+                live = in_up if upper else in_lo
+                bins[c] += live and ys[c] * ex - xs[c] * ey >= 0.0
+        # a zero gradient adds 0 to whichever bin it lands in
+        for c in range(w):
+            hist[bins[c]] += m_row[c]
     total = 0.0
     for k in range(mag.size):
         total += mag[k]
@@ -129,3 +144,26 @@ def sobel_summary(image, scale, n_bins, threshold):
         sq += d * d
     return mag, n_edges, hist, mean, math.sqrt(sq / mag.size)
 
+
+@njit(cache=True, nogil=True)
+def percentiles_of_sorted(ordered, pct):
+    """``np.percentile`` (method "linear") of the values whose sorted copy is ``ordered``,
+    with NumPy's float steps in NumPy's order (virtual index ``(n - 1) * pct / 100``, then
+    ``b - (b - a) (1 - gamma)`` when ``gamma >= 0.5``, else ``a + (b - a) gamma``)."""
+    n = ordered.size
+    out = np.empty(pct.size)
+    for t in range(pct.size):
+        virtual = (n - 1) * (pct[t] / 100)
+        below = math.floor(virtual)
+        gamma = virtual - below
+        prev = min(max(int(below), 0), n - 1)
+        nxt = min(max(prev + 1, 0), n - 1)
+        if virtual >= n - 1:
+            prev = n - 1
+        if virtual < 0:
+            prev = 0
+        a = ordered[prev]
+        b = ordered[nxt]
+        diff = b - a
+        out[t] = b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
+    return out
