@@ -194,10 +194,14 @@ def extract_once(name: str, extractor, images: list[np.ndarray]) -> tuple[np.nda
 
     Valid because neither extractor learns from data: ``HandcraftedFeatures.fit`` only checks
     its parameters, ``CNNEmbeddings.fit`` only fixes the channel count and builds the (seeded,
-    random or pretrained) network. Row ``i`` is the same whichever fold ``i`` falls in.
+    random or pretrained) network. Row ``i`` is the same whichever fold ``i`` falls in. The time
+    is taken after a one-image warm-up, so one-off costs (Numba compiling its kernels in a fresh
+    checkout, building the network) are not charged to the folds.
     """
+    fitted = extractor.fit(images[:1])
+    fitted.transform(images[:1])  # warm-up
     start = time.perf_counter()
-    X = extractor.fit(images[:1]).transform(images)
+    X = fitted.transform(images)
     seconds = time.perf_counter() - start
     print(f"  {name} features {X.shape} in {seconds:.1f} s", flush=True)
     return X, seconds
