@@ -568,7 +568,7 @@ def run_suite(
         def checkpoint(partial: dict[str, Any]) -> None:
             _write_outputs({**results, **partial, "wall_time_s": time.perf_counter() - started}, out_dir)
 
-        results.update(_run_folds(cfg, out_dir, progress, on_model=checkpoint))
+        results.update(_run_folds(cfg, out_dir, progress, results["versions"], on_model=checkpoint))
     results["wall_time_s"] = time.perf_counter() - started
     return _write_outputs(results, out_dir)
 
@@ -585,7 +585,8 @@ def _write_outputs(results: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     return results
 
 
-def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool, on_model: Any = None) -> dict[str, Any]:
+def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool, versions: dict[str, str],
+               on_model: Any = None) -> dict[str, Any]:
     """Compute or read every fold; once anything had to be computed, ``on_model(partial_results)``
     is called after each model (so an interrupted run leaves a report of the finished models)."""
     from hybrid.data.splits import group_stratified_kfold
@@ -613,8 +614,7 @@ def _run_folds(cfg: dict[str, Any], out_dir: Path, progress: bool, on_model: Any
     bar = tqdm(total=len(jobs) * len(splits), desc=f"bench {cfg['name']}", unit="fold", disable=not progress)
     prepared: dict[str, tuple[list, list]] = {}
     feature_cache = FeatureCache()
-    installed = environment()["versions"]
-    key_versions = {pkg: installed.get(pkg) for pkg in _KEY_PACKAGES}
+    key_versions = {pkg: versions.get(pkg) for pkg in _KEY_PACKAGES}  # versions: environment()'s, of this run
     for setting, family, clf, spec in jobs:
         model_spec = {k: v for k, v in spec.items() if k != "classifiers"}
         if clf != "cnn":

@@ -16,6 +16,7 @@ of its transformer in :mod:`features.transformers` minus ``channel``, ``n_jobs``
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -74,7 +75,8 @@ def extractor_plan(
     Entries of ``params`` for known extractors not in ``extractors`` are ignored (handy in a
     grid search over ``extractors``); unknown names, repeated names, an empty or string
     ``extractors`` and the union-only keys (``image_size``, ``channel``, ``n_jobs``,
-    ``progress``; the error message tells to set them on ``owner``) are errors.
+    ``progress``; the error message tells to set them on ``owner``) and keywords the
+    extractor's function does not take are errors, raised here once rather than per image.
 
     >>> extractor_plan(("sobel", "lbp"), {"sobel": {"bins": 4}})
     [('sobel', {'bins': 4}), ('lbp', {'scales': ((8, 1), (16, 2))})]
@@ -102,6 +104,10 @@ def extractor_plan(
         bad = sorted(set(kwargs) & set(_NOT_PARAMS))
         if bad:
             raise ValueError(f"params[{name!r}]: {bad} are not parameters of the feature vector")
+        accepted = inspect.signature(_function(name)).parameters
+        unexpected = sorted(set(kwargs) - set(accepted))
+        if unexpected:
+            raise ValueError(f"params[{name!r}]: unknown parameters {unexpected} of {EXTRACTOR_FUNCTIONS[name][1]}")
         for key, value in UNION_DEFAULTS.get(name, {}).items():
             kwargs.setdefault(key, value)
         plan.append((name, kwargs))
@@ -115,13 +121,7 @@ def _function(name: str) -> Callable[..., np.ndarray]:
 
 def plan_vector(grey: np.ndarray, plan: list[tuple[str, dict]]) -> np.ndarray:
     """Concatenate the vectors of ``plan`` (from :func:`extractor_plan`) for one prepared image."""
-    parts = []
-    for name, kwargs in plan:
-        try:
-            vec = _function(name)(grey, **kwargs)
-        except TypeError as exc:  # an unknown keyword in params[name]
-            raise ValueError(f"params[{name!r}]: {exc}") from exc
-        parts.append(np.asarray(vec, dtype=np.float64).ravel())
+    parts = [np.asarray(_function(name)(grey, **kwargs), dtype=np.float64).ravel() for name, kwargs in plan]
     return np.concatenate(parts)
 
 
