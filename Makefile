@@ -3,6 +3,7 @@ PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.tumortrace-installed
+AOT     := $(VENV)/.tumortrace-kernels
 DATA    ?= ../shared/data
 DEMO_OUT ?= runs/demo
 PYTEST_ARGS ?=
@@ -19,7 +20,14 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(MAKE) --no-print-directory check-no-cuda
 	touch $(STAMP)
 
-install: $(STAMP)
+# Ahead-of-time compiled feature kernels (fast cold start). Rebuilt when a kernel source
+# changes; without a C compiler the build fails, a warning is printed and Numba's JIT is used.
+$(AOT): $(STAMP) $(wildcard features/_kernels/*.py)
+	@$(BIN)/tumortrace build-kernels --quiet || echo "warning: AOT kernels not built; the features use Numba's JIT"
+	@$(BIN)/tumortrace build-kernels --status
+	@touch $(AOT)
+
+install: $(STAMP) $(AOT)
 
 check-no-cuda:
 	@if $(BIN)/python -m pip list 2>/dev/null | grep -i '^nvidia-'; then \

@@ -18,8 +18,11 @@ What is compared (also written into ``speed.json`` under ``"compared"``):
   the numbers differ; the work is comparable);
 * ``lbp`` — ``lbp_histogram(P=8, R=1, "uniform")`` vs ``skimage.feature.local_binary_pattern``
   + ``np.bincount``;
-* ``glcm`` — 256 levels, distance 1, 4 angles, symmetric, normed + 6 classic properties vs
-  ``skimage.feature.graycomatrix`` + ``graycoprops``;
+* ``glcm`` — the 6 classic properties of the 256-level GLCMs (distance 1, 4 angles,
+  symmetric) of an image: ``features.glcm.glcm_props`` (counts and reads one matrix per
+  offset) vs ``skimage.feature.graycomatrix(normed=True)`` + ``graycoprops``, the same numbers;
+* ``glcm_matrix`` — the drop-in pair: our ``graycomatrix(normed=True)`` (the full
+  ``(256, 256, 1, 4)`` float64 array) + ``graycoprops`` vs skimage's pair;
 * ``haralick`` — ``features.glcm.haralick`` vs ``mahotas.features.haralick``;
 * ``sobel`` — ``features.sobel.sobel`` (dx and dy) vs two ``cv2.Sobel`` calls (CV_64F);
 * ``mvm_lbp``, ``mvmbp`` — ours only (no public peer): ``peer`` and ``peer_ms`` are null.
@@ -27,11 +30,14 @@ What is compared (also written into ``speed.json`` under ``"compared"``):
 Plus: ``full_vector_ms`` (``HandcraftedFeatures().transform([image])``, default extractors,
 one image of the first size, one thread; the call's own overhead included), ``batch_images_per_s`` (64 images, ``n_jobs=-1``, all cores),
 ``cold_start_s`` (wall time of a fresh ``python -c`` that imports ``features`` and computes one
-full vector with the function ``features.handcrafted_vector``, which imports NumPy and Numba
-but not scikit-learn) and ``cold_start_transformer_s`` (the same with
-``HandcraftedFeatures().fit_transform``, which imports scikit-learn); the Numba cache is
-warmed by a first run of each. Both include the interpreter start, the NumPy and Numba
-imports and Numba's one-off target initialisation on the first kernel call.
+full vector with the function ``features.handcrafted_vector``, which does not import
+scikit-learn; with the ahead-of-time kernels of ``tumortrace build-kernels`` it does not import
+Numba either), ``cold_start_jit_s`` (the same forced onto the Numba JIT kernels with
+``TUMORTRACE_KERNELS=jit``, warm Numba cache) and ``cold_start_transformer_s`` (the same with
+``HandcraftedFeatures().fit_transform``, which imports scikit-learn). Each is warmed by a
+first run. They include the interpreter start and every import; with the JIT kernels also
+Numba's one-off target initialisation on the first kernel call. ``kernels`` records which
+kernels ran (:func:`features._kernels.aot.backend`).
 
 Run ``python -m benchmarks.speed --out DIR``; timings on a shared machine are noisy.
 """
@@ -65,18 +71,22 @@ COMPARED = {
     "hog_2x2": "features.hog.hog(cells_per_block=(2, 2), L2-Hys) vs cv2.HOGDescriptor(winSize=image, "
     "blockSize=16, blockStride=8, cellSize=8, nbins=9)",
     "lbp": "features.lbp.lbp_histogram(P=8, R=1, uniform) vs skimage local_binary_pattern + np.bincount",
-    "glcm": "features.glcm graycomatrix(256 levels, d=1, 4 angles, symmetric, normed) + graycoprops of 6 props in one call "
-    "vs skimage.feature graycomatrix + 6 graycoprops calls",
+    "glcm": "features.glcm.glcm_props(256 levels, d=1, 4 angles, symmetric, 6 props) vs skimage.feature "
+    "graycomatrix(normed=True) + 6 graycoprops calls (same numbers)",
+    "glcm_matrix": "features.glcm graycomatrix(256 levels, d=1, 4 angles, symmetric, normed) + graycoprops of 6 props "
+    "in one call vs skimage.feature graycomatrix + 6 graycoprops calls",
     "haralick": "features.glcm.haralick vs mahotas.features.haralick (13 features x 4 directions)",
     "sobel": "features.sobel.sobel (dx, dy) vs cv2.Sobel CV_64F ksize=3 REFLECT_101, dx and dy",
     "mvm_lbp": "features.patterns mvm_lbp histogram (ours only, no peer)",
     "mvmbp": "features.patterns mvmbp histogram (ours only, no peer)",
 }
 _COLD_IMAGE = "import numpy as np, features; im = np.random.default_rng(0).integers(0, 256, (224, 224), dtype=np.uint8); "
-#: the functional full vector (NumPy + Numba only) and the scikit-learn transformer (same vector)
+#: ``key: (snippet, extra environment)``: the functional full vector (no scikit-learn; AOT
+#: kernels when built), the same on the JIT kernels, and the scikit-learn transformer
 _COLD_SNIPPETS = {
-    "cold_start": _COLD_IMAGE + "features.handcrafted_vector(im)",
-    "cold_start_transformer": _COLD_IMAGE + "features.HandcraftedFeatures().fit_transform([im])",
+    "cold_start": (_COLD_IMAGE + "features.handcrafted_vector(im)", {}),
+    "cold_start_jit": (_COLD_IMAGE + "features.handcrafted_vector(im)", {"TUMORTRACE_KERNELS": "jit"}),
+    "cold_start_transformer": (_COLD_IMAGE + "features.HandcraftedFeatures().fit_transform([im])", {}),
 }
 
 
@@ -122,7 +132,7 @@ def _peer_ops(image: np.ndarray) -> list[tuple[str, Callable, str | None, Callab
     import mahotas
     from skimage import feature as skf
 
-    from features.glcm import graycomatrix, graycoprops, haralick
+    from features.glcm import glcm_props, graycomatrix, graycoprops, haralick
     from features.hog import hog
     from features.lbp import lbp_histogram
     from features.sobel import sobel
@@ -131,6 +141,9 @@ def _peer_ops(image: np.ndarray) -> list[tuple[str, Callable, str | None, Callab
     descriptor = cv2.HOGDescriptor((size, size), (16, 16), (8, 8), (8, 8), 9)
 
     def ours_glcm():
+        return glcm_props(image, [1], ANGLES4, levels=256, symmetric=True, prop=GLCM_PROPS6)
+
+    def ours_glcm_matrix():
         P = graycomatrix(image, [1], ANGLES4, levels=256, symmetric=True, normed=True)
         return graycoprops(P, GLCM_PROPS6)  # one pass for all properties
 
@@ -151,6 +164,7 @@ def _peer_ops(image: np.ndarray) -> list[tuple[str, Callable, str | None, Callab
         ("hog_2x2", lambda: hog(image, cells_per_block=(2, 2)), "cv2.HOGDescriptor", lambda: descriptor.compute(image)),
         ("lbp", lambda: lbp_histogram(image, 8, 1, "uniform"), "skimage.feature.local_binary_pattern", sk_lbp),
         ("glcm", ours_glcm, "skimage.feature.graycomatrix+graycoprops", sk_glcm),
+        ("glcm_matrix", ours_glcm_matrix, "skimage.feature.graycomatrix+graycoprops", sk_glcm),
         ("haralick", lambda: haralick(image), "mahotas.features.haralick", lambda: mahotas.features.haralick(image)),
         ("sobel", lambda: sobel(image), "cv2.Sobel", cv_sobel),
     ]
@@ -197,11 +211,11 @@ def _cold_start(repeats: int, warm: bool = True) -> dict:
     """Median wall time and CPU time (user + system of the child) of a fresh interpreter, for
     each of :data:`_COLD_SNIPPETS`: ``cold_start_s`` = ``import features`` + one
     ``features.handcrafted_vector(image)`` (the functional path: no scikit-learn import);
-    ``cold_start_transformer_s`` = ``import features`` + ``HandcraftedFeatures().fit_transform``
+    ``cold_start_jit_s`` = the same on the JIT kernels; ``cold_start_transformer_s`` = ``import features`` + ``HandcraftedFeatures().fit_transform``
     (imports scikit-learn, which imports SciPy's stats and pandas)."""
-    env = dict(os.environ)
     out = {}
-    for key, snippet in _COLD_SNIPPETS.items():
+    for key, (snippet, extra_env) in _COLD_SNIPPETS.items():
+        env = dict(os.environ, **extra_env)
         cmd = [sys.executable, "-c", snippet]
         if warm:  # fill the Numba cache first (this process has compiled the same kernels anyway)
             subprocess.run(cmd, check=True, env=env, capture_output=True)
@@ -261,12 +275,14 @@ def run_speed(
     dict
         ``{"ops": [{"op", "size", "ours_ms", "peer", "peer_ms", "speedup"}], "full_vector_ms",
         "full_vector_cpu_ms", "batch_images_per_s", "cold_start_s", "cold_start_cpu_s",
-        "cold_start_transformer_s", "cold_start_transformer_cpu_s", "compared", "versions", "machine", "date", "config"}``;
+        "cold_start_jit_s", "cold_start_jit_cpu_s", "cold_start_transformer_s", "cold_start_transformer_cpu_s",
+        "kernels", "compared", "versions", "machine", "date", "config"}``;
         ``speedup = peer_ms / ours_ms`` (null without a peer).
     """
     import cv2
     from threadpoolctl import threadpool_limits
 
+    from features._kernels.aot import backend as kernel_backend
     from features._prepare import resize
     from features.handcrafted import HandcraftedFeatures
 
@@ -318,11 +334,13 @@ def run_speed(
         "full_vector_cpu_ms": round(full_cpu_ms, 4),
         "batch_images_per_s": round(batch_rate, 2),
         **_cold_start(cold_repeats, warm_cold_cache),
+        "kernels": kernel_backend(),
         "compared": dict(COMPARED, full_vector=f"HandcraftedFeatures() default, transform([image]) of one "
                          f"{sizes[0]}^2 uint8 image (resized to 128^2 inside), one thread",
                          batch=f"HandcraftedFeatures(n_jobs=-1).transform of {batch_size} images {sizes[0]}^2",
-                         cold_start="fresh python -c: import features + features.handcrafted_vector(image), "
-                         "numba cache warm (no scikit-learn import)",
+                         cold_start="fresh python -c: import features + features.handcrafted_vector(image) "
+                         "(no scikit-learn import; AOT kernels when built, else JIT with a warm numba cache)",
+                         cold_start_jit="the same with TUMORTRACE_KERNELS=jit (numba cache warm)",
                          cold_start_transformer="fresh python -c: import features + "
                          "HandcraftedFeatures().fit_transform([image]), numba cache warm (imports scikit-learn)"),
         "versions": _versions(),
@@ -363,8 +381,11 @@ def format_markdown(result: dict) -> str:
         f"- full handcrafted vector (transform of one image, one thread): {_fmt(result['full_vector_ms'])} ms wall, "
         f"{_fmt(result['full_vector_cpu_ms'])} ms CPU (thread time)",
         f"- batch throughput (all {result['machine']['cpu_count']} cores): {_fmt(result['batch_images_per_s'], 1)} images/s",
-        f"- cold start (fresh interpreter, warm Numba cache), handcrafted_vector: {_fmt(result['cold_start_s'], 2)} s wall, "
-        f"{_fmt(result['cold_start_cpu_s'], 2)} s CPU; HandcraftedFeatures transformer: "
+        f"- kernels: {result.get('kernels', {}).get('kernels', '?')} ({result.get('kernels', {}).get('reason', '')})",
+        f"- cold start (fresh interpreter), handcrafted_vector: {_fmt(result['cold_start_s'], 2)} s wall, "
+        f"{_fmt(result['cold_start_cpu_s'], 2)} s CPU; on the JIT kernels (warm Numba cache): "
+        f"{_fmt(result.get('cold_start_jit_s'), 2)} s wall, {_fmt(result.get('cold_start_jit_cpu_s'), 2)} s CPU; "
+        "HandcraftedFeatures transformer: "
         f"{_fmt(result.get('cold_start_transformer_s'), 2)} s wall, {_fmt(result.get('cold_start_transformer_cpu_s'), 2)} s CPU",
         f"- {result['machine']['note']}; {result['date']}",
     ]

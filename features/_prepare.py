@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels.resize import resize_area
+from ._kernels.aot import kernels
 from ._validation import check_image, check_positive_int
 
 __all__ = ["to_grey", "resize", "prepare_image"]
+
+_k = kernels("resize")
 
 
 def _back_to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -74,8 +76,8 @@ def resize(image: np.ndarray, size) -> np.ndarray:
     if image.dtype.kind in "iu":
         # rounded half to even in the kernel, straight into the dtype. No clip needed: the
         # bounds are integers, so rounding to the nearest integer already lands inside them.
-        return resize_area(src, np.empty((rows, cols), dtype=image.dtype), True)
-    out = resize_area(src, np.empty((rows, cols)), False)  # the kernel reads any real dtype
+        return _k.resize_area(src, np.empty((rows, cols), dtype=image.dtype), True)
+    out = _k.resize_area(src, np.empty((rows, cols)), False)  # the kernel reads any real dtype
     if image.dtype.kind == "f":
         # a convex combination cannot leave the input's range; clip the rounding (1 + 2e-16).
         np.clip(out, float(src.min()), float(src.max()), out=out)

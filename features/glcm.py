@@ -39,13 +39,15 @@ from typing import Any
 import numpy as np
 
 from ._lazy import transformer_getattr
-from ._kernels import glcm as _k
+from ._kernels import constants as _c
+from ._kernels.aot import kernels
 from ._validation import ImageValidationError, check_choice, check_image, check_mask, check_positive_int
 from .quantize import MAX_LEVELS, quantize
 
 __all__ = [
     "graycomatrix",
     "graycoprops",
+    "glcm_props",
     "haralick",
     "haralick_labels",
     "glcm_features",
@@ -55,8 +57,10 @@ __all__ = [
     "GLCM_SUMMARIES",
 ]
 
+_k = kernels("glcm")
+
 #: Properties accepted by :func:`graycoprops` (all of skimage 0.26's).
-GLCM_PROPS = _k.COPROPS
+GLCM_PROPS = _c.COPROPS
 #: Summaries over the angles accepted by :func:`glcm_features`.
 GLCM_SUMMARIES = ("mean", "range", "min", "max", "std")
 #: Names of the 13 :func:`haralick` features, in mahotas' order.
@@ -128,6 +132,20 @@ def _mask_args(roi) -> tuple[np.ndarray, bool]:
 def _count(levels_image: np.ndarray, offsets: np.ndarray, levels: int, roi, symmetric: bool) -> np.ndarray:
     """Run the counting kernel; ``(n_offsets, L, L)`` uint32."""
     return _k.glcm_counts(levels_image, offsets, int(levels), *_mask_args(roi), bool(symmetric))
+
+
+def _count_props(levels_image: np.ndarray, offsets: np.ndarray, levels: int, roi, symmetric: bool,
+                 entropy: bool) -> np.ndarray:
+    """``(n_offsets, len(GLCM_PROPS))`` properties of the count matrices, counted and read one
+    offset at a time; a ROI without a pixel pair at some offset is an error."""
+    props, pairs = _k.count_props(levels_image, offsets, int(levels), *_mask_args(roi), bool(symmetric),
+                                  _c.CLOGC_TABLE, bool(entropy))
+    if roi is not None and (pairs == 0).any():
+        dr, dc = offsets[int(np.flatnonzero(pairs == 0)[0])]
+        raise ImageValidationError(
+            f"mask holds no pixel pair at offset (row {dr}, col {dc}); the ROI is too small for these distances"
+        )
+    return props
 
 
 def _as_level_image(image: Any, levels: int | None, name: str, min_shape=(1, 1)) -> tuple[np.ndarray, int]:
@@ -232,16 +250,6 @@ def graycomatrix(
     return P.reshape(levels, levels, len(dists), len(angs))
 
 
-def _props_of(mats: np.ndarray, symmetric: bool = False, entropy: bool = True) -> np.ndarray:
-    """All :data:`GLCM_PROPS` of ``(n, L, L)`` matrices -> ``(n, len(GLCM_PROPS))``.
-
-    ``symmetric=True`` (matrices known to be symmetric) reads only the upper triangles.
-    ``entropy=False``: the entropy column may be NaN (float matrices skip the logarithms).
-    """
-    integral = mats.dtype.kind in "iu"
-    return _k.coprops(mats, _k.CLOGC_TABLE, bool(symmetric), integral, bool(entropy))
-
-
 def _raise_bad_P(arr: np.ndarray) -> None:
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():  # NaN first (a NaN also fails min >= 0)
         raise ValueError("P contains NaN or infinite values")
@@ -308,13 +316,76 @@ def graycoprops(P: Any, prop: str = "contrast") -> np.ndarray:
     if arr.dtype.kind == "b" or (arr.dtype.kind in "iu" and arr.dtype.itemsize > 4):
         arr = arr.astype(np.float64)
     layout = np.ascontiguousarray(arr.reshape(n_lev, n_lev, -1))
-    values = _k.coprops_skimage_layout(layout, _k.CLOGC_TABLE, arr.dtype.kind in "iu", "entropy" in names)
+    values = _k.coprops_skimage_layout(layout, _c.CLOGC_TABLE, arr.dtype.kind in "iu", "entropy" in names)
     # the kernel checks the weights in its pass over P: negative, NaN or inf ones leave NaN or
     # inf in every property (finite valid weights can overflow too, hence the second look at
     # P). The entropy column is NaN by design when it is not asked for, so it is left out.
     if not np.isfinite(values[:, :-1]).all() and (arr.min() < 0 or not np.isfinite(arr).all()):
         _raise_bad_P(arr)
     out = {name: values[:, GLCM_PROPS.index(name)].reshape(n_dist, n_ang) for name in names}
+    return out[prop] if isinstance(prop, str) else out
+
+
+def glcm_props(
+    image: Any,
+    distances: Any,
+    angles: Any,
+    levels: int | None = None,
+    symmetric: bool = False,
+    prop: Any = GLCM_PROPS,
+    mask: Any = None,
+) -> np.ndarray | dict:
+    """GLCM properties straight from an image: ``graycoprops(graycomatrix(image, ...), prop)``.
+
+    The same numbers as the two calls (:func:`graycoprops` normalises each matrix, so
+    ``normed`` makes no difference), without building the ``(levels, levels, n_dist, n_angle)``
+    array: each offset is counted into one reused ``(levels, levels)`` matrix and read at once,
+    while it is in cache. Use it when the properties are all you need (256 levels, 4 angles:
+    about a third of the time of the two calls, and 1/8 of the memory); use
+    :func:`graycomatrix` when you need the matrices.
+
+    Parameters
+    ----------
+    image, distances, angles, levels, symmetric, mask
+        As :func:`graycomatrix`.
+    prop : str or sequence of str
+        As :func:`graycoprops` (default: all of :data:`GLCM_PROPS`).
+
+    Returns
+    -------
+    (n_dist, n_angle) ndarray of float64, or dict of them
+        As :func:`graycoprops`: an array for a single ``prop``, a dict for a sequence.
+
+    Raises
+    ------
+    ImageValidationError
+        Bad image or mask, or a mask holding no pixel pair at some offset.
+    ValueError
+        Bad levels, distances, angles or ``prop``.
+
+    Examples
+    --------
+    >>> image = np.array([[0, 0, 1, 1],
+    ...                   [0, 0, 1, 1],
+    ...                   [0, 2, 2, 2],
+    ...                   [2, 2, 3, 3]], dtype=np.uint8)
+    >>> glcm_props(image, [1, 2], [0, np.pi/2], levels=4, symmetric=True, prop="contrast")
+    array([[0.58333333, 1.        ],
+           [1.25      , 2.75      ]])
+    """
+    names = (prop,) if isinstance(prop, str) else tuple(prop)
+    if not names:
+        raise ValueError("prop is an empty sequence; name at least one of " + ", ".join(GLCM_PROPS))
+    for name in names:
+        check_choice(name, "prop", GLCM_PROPS)
+    dists = _check_vector(distances, "distances", nonnegative=True)
+    angs = _check_vector(angles, "angles", nonnegative=False)
+    img, levels = _as_level_image(image, levels, "image")
+    roi = check_mask(mask, img.shape)
+    offsets = _offsets(dists, angs)
+    _check_offsets_fit(img.shape, offsets, "image")
+    values = _count_props(img, offsets, levels, roi, symmetric, "entropy" in names)
+    out = {name: values[:, GLCM_PROPS.index(name)].reshape(len(dists), len(angs)) for name in names}
     return out[prop] if isinstance(prop, str) else out
 
 
@@ -412,7 +483,7 @@ def haralick(
             f"image has no pixel pair left in direction {int(empty[0])} (ignore_zeros={ignore_zeros}); "
             "cannot compute Haralick features of an empty co-occurrence matrix"
         )
-    feats = _k.haralick13(counts, _k.CLOGC_TABLE, bool(use_x_minus_y_variance))
+    feats = _k.haralick13(counts, _c.CLOGC_TABLE, bool(use_x_minus_y_variance))
     if return_mean:
         return feats.mean(axis=0)
     if return_mean_ptp:
@@ -525,16 +596,8 @@ def glcm_features(
     q, n_levels = quantize(img, method=quantization, levels=levels, bin_width=bin_width, mask=roi)
     offsets = _offsets(np.asarray(dists, dtype=np.float64), angs)
     _check_offsets_fit(q.shape, offsets, "image")
-    counts = _count(q, offsets, n_levels, roi, symmetric)
-    if roi is not None:
-        empty = np.flatnonzero(counts.reshape(len(offsets), -1).sum(axis=1) == 0)
-        if empty.size:
-            dr, dc = offsets[empty[0]]
-            raise ImageValidationError(
-                f"mask holds no pixel pair at offset (row {dr}, col {dc}); the ROI is too small for "
-                f"distances={dists}"
-            )
-    allp = _props_of(counts, symmetric, "entropy" in props).reshape(len(dists), len(angs), len(GLCM_PROPS))
+    allp = _count_props(q, offsets, n_levels, roi, symmetric, "entropy" in props)
+    allp = allp.reshape(len(dists), len(angs), len(GLCM_PROPS))
     idx = [GLCM_PROPS.index(p) for p in props]
     chosen = allp[:, :, idx]  # (n_dist, n_angle, n_props)
     summ = np.stack([_summarise(chosen, s) for s in summaries], axis=-1)  # (n_dist, n_props, n_summ)

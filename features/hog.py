@@ -13,10 +13,13 @@ from typing import Any
 import numpy as np
 
 from ._lazy import transformer_getattr
-from ._kernels.hog import METHODS, cell_histograms, normalize_blocks
+from ._kernels.aot import kernels
+from ._kernels.constants import HOG_METHODS as METHODS
 from ._validation import ImageValidationError, check_choice, check_image, check_positive_int
 
 __all__ = ["hog", "hog_shape", "HOGFeatures"]
+
+_k = kernels("hog")
 
 _EPS = 1e-5  # as skimage's _hog_normalize_block
 
@@ -160,8 +163,8 @@ def hog(
     arr = np.ascontiguousarray(arr)
     n_cr = arr.shape[0] // c_r
     n_cc = arr.shape[1] // c_c
-    hist = cell_histograms(arr, orientations, c_r, c_c, n_cr, n_cc)
-    out = normalize_blocks(hist, b_r, b_c, method, _EPS)
+    hist = _k.cell_histograms(arr, orientations, c_r, c_c, n_cr, n_cc)
+    out = _k.normalize_blocks(hist, b_r, b_c, method, _EPS)
     return out.ravel() if feature_vector else out
 
 # the transformer lives in features.transformers (imports scikit-learn only when asked for)

@@ -45,7 +45,8 @@ from typing import Any
 import numpy as np
 
 from ._lazy import transformer_getattr
-from ._kernels import lbp as _k
+from ._kernels import constants as _c
+from ._kernels.aot import kernels
 from ._validation import check_choice, check_image, check_mask, check_positive_int
 from .histograms import check_n_bins, normalised_histogram
 
@@ -57,8 +58,10 @@ __all__ = [
     "LBPFeatures",
 ]
 
+_k = kernels("lbp")
+
 METHODS = ("default", "ror", "uniform", "nri_uniform", "var")
-_METHOD_IDS = {"default": _k.DEFAULT, "ror": _k.ROR, "uniform": _k.UNIFORM, "nri_uniform": _k.NRI_UNIFORM, "var": _k.VAR}
+_METHOD_IDS = {"default": _c.DEFAULT, "ror": _c.ROR, "uniform": _c.UNIFORM, "nri_uniform": _c.NRI_UNIFORM, "var": _c.VAR}
 # Short tags used in feature names (Ojala's notation: riu2 = skimage "uniform", u2 = "nri_uniform").
 METHOD_TAGS = {"default": "def", "ror": "ri", "uniform": "riu2", "nri_uniform": "u2"}
 MAX_P = 31  # codes stay exact integers and match skimage's int32 weights
@@ -123,7 +126,7 @@ def _neighbour_tables(P: int, R: float, rows: int, cols: int):
 
 @lru_cache(maxsize=32)
 def _lut(P: int, method: int) -> tuple[np.ndarray, bool]:
-    if method in (_k.DEFAULT, _k.VAR) or P > _k.LUT_MAX_P:
+    if method in (_c.DEFAULT, _c.VAR) or P > _c.LUT_MAX_P:
         return np.zeros(1, dtype=np.int32), False
     return _k.pattern_lut(P, method), True
 
@@ -150,7 +153,9 @@ def _prepare(image: Any, P: Any, R: Any, method: str, name: str = "image"):
     check_choice(method, "method", METHODS)
     side = _min_side(R)
     img = check_image(image, name=name, min_shape=(side, side), what=f"the LBP window for R={R:g}")
-    img = np.ascontiguousarray(img, dtype=np.float64)
+    # the kernels copy the image into a zero-framed float64 buffer themselves (exact for every
+    # accepted dtype, as skimage's own float64 conversion), so no float64 copy is made here
+    img = np.ascontiguousarray(img)
     return img, P, R, _METHOD_IDS[method]
 
 
@@ -263,7 +268,7 @@ def lbp_histogram(
     roi = check_mask(mask, img.shape)
     tables = _neighbour_tables(P, R, *img.shape)
     lut, use_lut = _lut(P, m)
-    if m == _k.DEFAULT:
+    if m == _c.DEFAULT:
         lut, use_lut = np.arange(1 << P, dtype=np.int32), True
     mask_arr = roi if roi is not None else np.ones((1, 1), dtype=bool)
     counts = _k.lbp_counts(img, P, m, *tables, lut, use_lut, n, mask_arr, roi is not None)

@@ -36,16 +36,19 @@ from typing import Any
 import numpy as np
 
 from ._lazy import transformer_getattr
-from ._kernels import lbp as _klbp
-from ._kernels import patterns as _k
+from ._kernels import constants as _c
+from ._kernels.aot import kernels
 from ._validation import check_choice, check_image, check_mask, check_positive_int
 from .histograms import check_n_bins, normalised_histogram
 from .lbp import METHOD_TAGS, n_lbp_codes
 
 __all__ = ["mvm_lbp", "mvm_lbp_histogram", "mvmbp", "mvmbp_histogram", "MVMLBPFeatures", "MVMBPFeatures"]
 
+_k = kernels("patterns")
+_klbp = kernels("lbp")
+
 MVM_METHODS = ("default", "uniform", "nri_uniform")
-_METHOD_IDS = {"default": _klbp.DEFAULT, "uniform": _klbp.UNIFORM, "nri_uniform": _klbp.NRI_UNIFORM}
+_METHOD_IDS = {"default": _c.DEFAULT, "uniform": _c.UNIFORM, "nri_uniform": _c.NRI_UNIFORM}
 N_MVMBP_CODES = 512
 
 _MVM_REF = """

@@ -11,10 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._lazy import transformer_getattr
-from ._kernels.sobel import percentiles_of_sorted, sobel_gradients, sobel_summary
+from ._kernels.aot import kernels
 from ._validation import check_image, check_positive_int
 
 __all__ = ["sobel", "sobel_features", "sobel_feature_names", "SobelFeatures"]
+
+_k = kernels("sobel")
 
 DEFAULT_PERCENTILES = (10, 25, 50, 75, 90)
 
@@ -31,8 +33,8 @@ def _unit_scale(dtype: np.dtype) -> float:
 def _percentiles(values: np.ndarray, pct: np.ndarray) -> np.ndarray:
     """``np.percentile(values, pct)`` (method "linear", same float steps) from one ``np.sort``
     (numpy's SIMD sort beats its multi-``kth`` partition, and a bucket selection tried in
-    Numba, on these sizes); the interpolation runs in :func:`percentiles_of_sorted`."""
-    return percentiles_of_sorted(np.sort(values), np.asarray(pct, dtype=np.float64))
+    Numba, on these sizes); the interpolation runs in :func:`features._kernels.sobel.percentiles_of_sorted`."""
+    return _k.percentiles_of_sorted(np.sort(values), np.asarray(pct, dtype=np.float64))
 
 
 def sobel(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +70,7 @@ def sobel(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     0.0
     """
     arr = check_image(image)
-    return sobel_gradients(arr)
+    return _k.sobel_gradients(arr)
 
 
 def sobel_feature_names(bins: int = 8, percentiles=DEFAULT_PERCENTILES) -> list[str]:
@@ -147,7 +149,7 @@ def sobel_features(
     raw_dtype = np.asarray(image).dtype if image is not None else None
     arr = check_image(image)
     scale = 1.0 if raw_dtype == np.bool_ else _unit_scale(arr.dtype)
-    mag, n_edges, hist, mean, std = sobel_summary(arr, scale, bins, edge_threshold)
+    mag, n_edges, hist, mean, std = _k.sobel_summary(arr, scale, bins, edge_threshold)
     total = hist.sum()
     if total > 0:
         hist = hist / total

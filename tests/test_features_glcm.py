@@ -16,6 +16,7 @@ from features.glcm import (
     GLCMFeatures,
     glcm_feature_names,
     glcm_features,
+    glcm_props,
     graycomatrix,
     graycoprops,
     haralick,
@@ -180,6 +181,46 @@ def test_graycoprops_sequence_equals_single_calls(names):
         for name in names:
             np.testing.assert_array_equal(out[name], graycoprops(P, name))
             np.testing.assert_allclose(out[name], skfeature.graycoprops(P, name), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_glcm_props_equals_graycoprops_of_graycomatrix(symmetric, busi, lgg_slice):
+    """The fused path (one reused matrix per offset) gives the two-call numbers, and skimage's."""
+    image, tumor = lgg_slice
+    flair = np.ascontiguousarray(image[..., 1])
+    cases = [
+        (_rng(9).integers(0, 256, (57, 61)).astype(np.uint8), 256, None),
+        (_rng(10).integers(0, 5, (20, 9)).astype(np.uint8), 5, None),
+        (busi, 256, None),
+        (flair, 256, tumor),
+        ((_rng(11).integers(0, 300, (30, 40))).astype(np.uint16), 300, None),
+    ]
+    for img, levels, mask in cases:
+        P = graycomatrix(img, [1, 2, 5], ANGLES4, levels=levels, symmetric=symmetric, mask=mask)
+        ours = glcm_props(img, [1, 2, 5], ANGLES4, levels=levels, symmetric=symmetric, mask=mask)
+        assert list(ours) == list(GLCM_PROPS)
+        for name in GLCM_PROPS:
+            np.testing.assert_allclose(ours[name], graycoprops(P, name), rtol=1e-12, atol=1e-15)
+            if mask is None:
+                ref = skfeature.graycoprops(skfeature.graycomatrix(img, [1, 2, 5], ANGLES4, levels=levels,
+                                                                   symmetric=symmetric), name)
+                np.testing.assert_allclose(ours[name], ref, rtol=1e-9, atol=1e-12)
+    single = glcm_props(cases[0][0], [1, 2], [0.0], levels=256, prop="correlation")  # one name: an array
+    np.testing.assert_array_equal(single, glcm_props(cases[0][0], [1, 2], [0.0], levels=256)["correlation"])
+
+
+def test_glcm_props_errors_name_the_argument():
+    img = _rng(12).integers(0, 4, (10, 10)).astype(np.uint8)
+    with pytest.raises(ValueError, match="prop"):
+        glcm_props(img, [1], [0], levels=4, prop="brightness")
+    with pytest.raises(ValueError, match="prop is an empty sequence"):
+        glcm_props(img, [1], [0], levels=4, prop=())
+    with pytest.raises(ValueError, match="levels=3"):
+        glcm_props(img, [1], [0], levels=3)
+    mask = np.zeros(img.shape, bool)
+    mask[4, 4] = True  # one pixel: no pair at distance 1
+    with pytest.raises(ImageValidationError, match="no pixel pair"):
+        glcm_props(img, [1], [0], levels=4, mask=mask)
 
 
 @pytest.mark.parametrize("prop", GLCM_PROPS)

@@ -23,25 +23,7 @@ import math
 import numpy as np
 from numba import njit
 
-#: Counts below this read ``c * ln(c)`` from a table instead of calling log.
-CLOGC_TABLE_SIZE = 4096
-_k = np.arange(CLOGC_TABLE_SIZE, dtype=np.float64)
-CLOGC_TABLE = _k * np.log(np.maximum(_k, 1.0))
-del _k
-
-#: Order of the rows returned by :func:`coprops`.
-COPROPS = (
-    "contrast",
-    "dissimilarity",
-    "homogeneity",
-    "ASM",
-    "energy",
-    "correlation",
-    "mean",
-    "variance",
-    "std",
-    "entropy",
-)
+from .constants import CLOGC_TABLE, CLOGC_TABLE_SIZE, COPROPS  # noqa: F401 (re-exported)
 
 _LN2 = math.log(2.0)
 #: Re-association only (no approximate reciprocals, no NaN/inf assumptions).
@@ -49,36 +31,53 @@ _REASSOC = {"reassoc", "nsz", "contract"}
 
 
 @njit(cache=True, nogil=True)
+def _count_offset(pk, image, dr, dc, n_lev, mask, use_mask, unordered):
+    """Add the level-pair counts of offset ``(dr, dc)`` into the flat ``(L, L)`` matrix ``pk``;
+    return the number of pairs counted. ``unordered``: each pair ``(a, b)`` counts at
+    ``(min(a, b), max(a, b))`` (the upper triangle of the symmetric matrix, diagonal halved)."""
+    h, w = image.shape
+    r0 = max(0, -dr)
+    r1 = min(h, h - dr)
+    c0 = max(0, -dc)
+    c1 = min(w, w - dc)
+    n_pairs = 0
+    for r in range(r0, r1):
+        a = image[r, c0:c1]
+        b = image[r + dr, c0 + dc : c1 + dc]
+        if use_mask:
+            ma = mask[r, c0:c1]
+            mb = mask[r + dr, c0 + dc : c1 + dc]
+            for c in range(c1 - c0):
+                if ma[c] and mb[c]:
+                    x = np.intp(a[c])
+                    y = np.intp(b[c])
+                    if unordered and y < x:
+                        x, y = y, x
+                    pk[x * n_lev + y] += 1
+                    n_pairs += 1
+        elif unordered:
+            for c in range(c1 - c0):
+                x = np.intp(a[c])
+                y = np.intp(b[c])
+                pk[min(x, y) * n_lev + max(x, y)] += 1
+            n_pairs += c1 - c0
+        else:
+            for c in range(c1 - c0):
+                pk[np.intp(a[c]) * n_lev + np.intp(b[c])] += 1
+            n_pairs += c1 - c0
+    return n_pairs
+
+
+@njit(cache=True, nogil=True)
 def _count_into(flat, image, offsets, n_lev, mask, use_mask, symmetric):
     """Add the level-pair counts of each offset into ``flat`` (the ``(n, L, L)`` layout,
     flattened); return the number of pairs counted per offset. With ``symmetric`` each matrix
     gets its transpose added (pairs counted twice)."""
-    h, w = image.shape
     n = offsets.shape[0]
     pairs = np.zeros(n, dtype=np.int64)
     for k in range(n):
-        dr = offsets[k, 0]
-        dc = offsets[k, 1]
-        r0 = max(0, -dr)
-        r1 = min(h, h - dr)
-        c0 = max(0, -dc)
-        c1 = min(w, w - dc)
         pk = flat[k * n_lev * n_lev : (k + 1) * n_lev * n_lev]
-        n_pairs = 0
-        for r in range(r0, r1):
-            a = image[r, c0:c1]
-            b = image[r + dr, c0 + dc : c1 + dc]
-            if use_mask:
-                ma = mask[r, c0:c1]
-                mb = mask[r + dr, c0 + dc : c1 + dc]
-                for c in range(c1 - c0):
-                    if ma[c] and mb[c]:
-                        pk[np.intp(a[c]) * n_lev + np.intp(b[c])] += 1
-                        n_pairs += 1
-            else:
-                for c in range(c1 - c0):
-                    pk[np.intp(a[c]) * n_lev + np.intp(b[c])] += 1
-                n_pairs += c1 - c0
+        n_pairs = _count_offset(pk, image, offsets[k, 0], offsets[k, 1], n_lev, mask, use_mask, False)
         if symmetric:
             _add_transpose(pk, n_lev)
             n_pairs *= 2
@@ -385,6 +384,77 @@ def coprops(mats, table, symmetric, integral, entropy):
     for m in range(mats.shape[0]):
         _props_into(out[m], mats[m], table, symmetric, integral, entropy)
     return out
+
+
+@njit(cache=True, nogil=True, fastmath=_REASSOC)
+def _upper_sums(U, table):
+    """The sums of :func:`_matrix_sums` (``p_sum`` left empty) of the symmetric count matrix
+    ``S = U + U.T`` from its upper triangle ``U`` (:func:`_count_offset` with ``unordered``:
+    ``S_ij = U_ij`` off the diagonal, ``S_ii = 2 U_ii``), in one pass over the triangle.
+
+    Row ``i`` of the triangle, ``u_k = U[i, i + k]``, adds ``u`` to row ``i`` and, by symmetry, to
+    the rows ``i + k`` below (as the column part), ``2 u_k`` to ``p_{|x-y|}[k]`` and
+    ``2 sum u^2`` (diagonal corrected) to ``sum S^2``; ``S ln S`` of the off-diagonal entries is
+    ``2 u ln u`` and of the diagonal ``2 u_0 ln(2 u_0)``, all read from ``table``.
+    """
+    n_lev = U.shape[0]
+    rows = np.zeros(n_lev)
+    rowdot = np.zeros(n_lev)
+    p_diff = np.zeros(n_lev)
+    sum_c2 = 0.0
+    sum_clnc = 0.0
+    last = table.shape[0] - 1
+    for i in range(n_lev):
+        up = U[i, i:]
+        rs, rd = _row_sum_dot(up)
+        if rs == 0.0:
+            continue
+        u0 = float(up[0])
+        rows[i] += rs + u0
+        rowdot[i] += i * (rs + u0) + rd
+        below = rows[i + 1 :]
+        below_dot = rowdot[i + 1 :]
+        for k in range(n_lev - i - 1):
+            v = float(up[k + 1])
+            below[k] += v
+            below_dot[k] += i * v
+        for k in range(n_lev - i):
+            p_diff[k] += 2.0 * float(up[k])
+        s2, clnc = _row_terms(up, table, True, True)
+        d = np.int64(up[0])
+        dd = 2 * d
+        diag_clnc = table[dd] if dd <= last else dd * math.log(dd)
+        sum_c2 += 2.0 * s2 + 2.0 * u0 * u0
+        sum_clnc += 2.0 * (clnc - table[min(d, last)] - (0.0 if d <= last else d * math.log(d) - table[last]))
+        sum_clnc += diag_clnc
+    return rows, rowdot, p_diff, sum_c2, sum_clnc
+
+
+@njit(cache=True, nogil=True)
+def count_props(image, offsets, levels, mask, use_mask, symmetric, table, entropy):
+    """The :func:`coprops` of the :func:`glcm_counts` matrices (``integral=True``), one offset
+    at a time in one reused ``(L, L)`` count matrix: the ``(n, L, L)`` stack is never built.
+    ``symmetric`` matrices are counted as their upper triangle (each pixel pair once, at
+    ``(min, max)``) and read from it by :func:`_upper_sums`: no transpose pass, half the reads.
+
+    Returns ``(props (n, 10), pairs (n,))``; ``pairs[k]`` is the number of pixel pairs counted
+    for offset ``k`` (not doubled by ``symmetric``).
+    """
+    n = offsets.shape[0]
+    out = np.zeros((n, 10))
+    pairs = np.zeros(n, dtype=np.int64)
+    flat = np.zeros(levels * levels, dtype=np.uint32)
+    pm = flat.reshape(levels, levels)
+    for k in range(n):
+        if k > 0:
+            flat[:] = 0
+        pairs[k] = _count_offset(flat, image, offsets[k, 0], offsets[k, 1], levels, mask, use_mask, symmetric)
+        if symmetric:
+            rows, rowdot, p_diff, sum_c2, sum_clnc = _upper_sums(pm, table)
+            _props_from_sums(out[k], rows, rows, rowdot, p_diff, sum_c2, sum_clnc, True, entropy)
+        else:
+            _props_into(out[k], pm, table, False, True, entropy)
+    return out, pairs
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOC)

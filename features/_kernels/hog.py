@@ -28,9 +28,11 @@ import math
 import numpy as np
 from numba import njit
 
+from .constants import HOG_METHODS
+
 _RAD2DEG = 180.0 / math.pi
 _NEAR = 1e-9  # relative distance to a bin boundary below which the exact path is taken
-METHODS = ("L1", "L1-sqrt", "L2", "L2-Hys")
+METHODS = HOG_METHODS
 
 
 @njit(cache=True, nogil=True)

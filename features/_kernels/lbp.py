@@ -24,9 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-DEFAULT, ROR, UNIFORM, NRI_UNIFORM, VAR = 0, 1, 2, 3, 4
-# Largest P for which a 2**P lookup table is built; larger P maps each pixel directly.
-LUT_MAX_P = 16
+from .constants import DEFAULT, LUT_MAX_P, NRI_UNIFORM, ROR, UNIFORM, VAR  # noqa: F401 (re-exported)
 
 
 @njit(cache=True, nogil=True)

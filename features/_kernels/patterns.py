@@ -13,9 +13,7 @@ import math
 import numpy as np
 from numba import njit
 
-# Compass neighbours k = 0..7: east, then counter-clockwise on screen (row offsets point down).
-ROW_STEPS = np.array([0, -1, -1, -1, 0, 1, 1, 1], dtype=np.int64)
-COL_STEPS = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)
+from .constants import COL_STEPS, ROW_STEPS
 
 
 @njit(cache=True, nogil=True)
@@ -271,17 +269,21 @@ def _counts(img, R, kind, row_steps, col_steps, lut, n_bins, mask, use_mask):
     return counts
 
 
+@njit(cache=True, nogil=True)
 def mvm_lbp_image(img, R):
     return _codes(img, R, MVM_LBP, ROW_STEPS, COL_STEPS)
 
 
+@njit(cache=True, nogil=True)
 def mvmbp_image(img):
     return _codes(img, 1, MVMBP, ROW_STEPS, COL_STEPS)
 
 
+@njit(cache=True, nogil=True)
 def mvm_lbp_counts(img, R, lut, n_bins, mask, use_mask):
     return _counts(img, R, MVM_LBP, ROW_STEPS, COL_STEPS, lut, n_bins, mask, use_mask)
 
 
+@njit(cache=True, nogil=True)
 def mvmbp_counts(img, lut, n_bins, mask, use_mask):
     return _counts(img, 1, MVMBP, ROW_STEPS, COL_STEPS, lut, n_bins, mask, use_mask)

@@ -1,6 +1,6 @@
 """``tumortrace`` command line: a thin shell over the library.
 
-Each command lives in its own module ``hybrid.cli.<command>`` exposing
+Each command lives in its own module ``hybrid.cli.<command>`` (``build-kernels``: ``kernels``) exposing
 ``register(subparsers)``, which adds its parser and sets ``func`` (called with the parsed
 arguments, returning an exit code).
 """
@@ -11,7 +11,8 @@ import argparse
 import importlib
 import sys
 
-_COMMANDS = ("data", "segment", "bench", "demo")
+_COMMANDS = ("data", "segment", "bench", "demo", "build-kernels")
+_MODULES = {"build-kernels": "kernels"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in _COMMANDS:
-        importlib.import_module(f"hybrid.cli.{name}").register(sub)
+        importlib.import_module(f"hybrid.cli.{_MODULES.get(name, name)}").register(sub)
     return parser
 
 
