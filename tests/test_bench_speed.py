@@ -18,10 +18,12 @@ def test_run_speed_schema(tmp_path, capsys):
     on_disk = json.loads((tmp_path / "speed.json").read_text())
     assert on_disk == json.loads(json.dumps(result))
     assert {"ops", "full_vector_ms", "full_vector_cpu_ms", "batch_images_per_s", "cold_start_s", "cold_start_cpu_s",
-            "cold_start_transformer_s", "cold_start_transformer_cpu_s", "versions", "machine", "date"} <= set(on_disk)
+            "cold_start_jit_s", "cold_start_jit_cpu_s", "cold_start_transformer_s", "cold_start_transformer_cpu_s",
+            "kernels", "versions", "machine", "date"} <= set(on_disk)
+    assert on_disk["kernels"]["kernels"] in ("aot", "jit")
     ops = on_disk["ops"]
     names = {r["op"] for r in ops}
-    assert {"hog", "hog_2x2", "lbp", "glcm", "haralick", "sobel"} <= names
+    assert {"hog", "hog_2x2", "lbp", "glcm", "glcm_matrix", "haralick", "sobel"} <= names
     for row in ops:
         assert set(row) == OP_KEYS
         assert row["size"] == 32 and row["ours_ms"] > 0
