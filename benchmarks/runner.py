@@ -259,13 +259,18 @@ def _pipeline_params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _without_progress(model: Any) -> Any:
-    """Set every ``progress`` parameter of ``model`` (and of its nested steps) to False.
+    """Set every ``progress`` parameter of ``model`` (and of its nested steps, and of
+    parameter dicts such as ``FusedCNNClassifier(handcrafted={"progress": True})``) to False.
 
     ``progress`` is a run-control parameter (not part of the fold cache key), so silencing it
     does not change results.
     """
-    quiet = {name: False for name in model.get_params(deep=True)
-             if name == "progress" or name.endswith("__progress")}
+    quiet: dict[str, Any] = {}
+    for name, value in model.get_params(deep=True).items():
+        if name == "progress" or name.endswith("__progress"):
+            quiet[name] = False
+        elif isinstance(value, dict) and value.get("progress"):  # e.g. FusedCNNClassifier(handcrafted={...})
+            quiet[name] = {**value, "progress": False}
     return model.set_params(**quiet) if quiet else model
 
 

@@ -172,6 +172,34 @@ def _as_level_image(image: Any, levels: int | None, name: str, min_shape=(1, 1))
     return np.ascontiguousarray(img.astype(dtype, copy=False)), levels
 
 
+def _glcm_inputs(image: Any, distances: Any, angles: Any, levels: int | None, mask: Any):
+    """Checked ``(level image, levels, roi, offsets, (n_dist, n_angle))`` of :func:`graycomatrix`."""
+    dists = _check_vector(distances, "distances", nonnegative=True)
+    angs = _check_vector(angles, "angles", nonnegative=False)
+    img, levels = _as_level_image(image, levels, "image")
+    roi = check_mask(mask, img.shape)
+    offsets = _offsets(dists, angs)
+    _check_offsets_fit(img.shape, offsets, "image")
+    return img, levels, roi, offsets, (len(dists), len(angs))
+
+
+def _prop_names(prop: Any) -> tuple[str, ...]:
+    """``prop`` (a name or a sequence of names of :data:`GLCM_PROPS`) as a checked tuple."""
+    names = (prop,) if isinstance(prop, str) else tuple(prop)
+    if not names:
+        raise ValueError("prop is an empty sequence; name at least one of " + ", ".join(GLCM_PROPS))
+    for name in names:
+        check_choice(name, "prop", GLCM_PROPS)
+    return names
+
+
+def _by_name(values: np.ndarray, prop: Any, names: tuple[str, ...], shape: tuple[int, int]):
+    """Columns of ``values`` ``(n, len(GLCM_PROPS))`` as ``shape`` arrays: one array for a single
+    name, a dict for a sequence (as :func:`graycoprops` returns them)."""
+    out = {name: values[:, GLCM_PROPS.index(name)].reshape(shape) for name in names}
+    return out[prop] if isinstance(prop, str) else out
+
+
 def graycomatrix(
     image: Any,
     distances: Any,
@@ -238,16 +266,11 @@ def graycomatrix(
            [0, 2, 1],
            [0, 0, 0]], dtype=uint32)
     """
-    dists = _check_vector(distances, "distances", nonnegative=True)
-    angs = _check_vector(angles, "angles", nonnegative=False)
-    img, levels = _as_level_image(image, levels, "image")
-    roi = check_mask(mask, img.shape)
-    offsets = _offsets(dists, angs)
-    _check_offsets_fit(img.shape, offsets, "image")
+    img, levels, roi, offsets, (n_dist, n_ang) = _glcm_inputs(image, distances, angles, levels, mask)
     kernel = _k.glcm_skimage_normed if normed else _k.glcm_skimage
     mask_arr, use_mask = _mask_args(roi)
     P = kernel(img, offsets, int(levels), mask_arr, use_mask, bool(symmetric))
-    return P.reshape(levels, levels, len(dists), len(angs))
+    return P.reshape(levels, levels, n_dist, n_ang)
 
 
 def _raise_bad_P(arr: np.ndarray) -> None:
@@ -298,11 +321,7 @@ def graycoprops(P: Any, prop: str = "contrast") -> np.ndarray:
     array([[0.58333333, 1.        ],
            [1.25      , 2.75      ]])
     """
-    names = (prop,) if isinstance(prop, str) else tuple(prop)
-    if not names:
-        raise ValueError("prop is an empty sequence; name at least one of " + ", ".join(GLCM_PROPS))
-    for name in names:
-        check_choice(name, "prop", GLCM_PROPS)
+    names = _prop_names(prop)
     arr = np.asarray(P)
     if arr.ndim != 4:
         raise ValueError(f"P must be 4-D (levels, levels, n_dist, n_angle), got shape {arr.shape}")
@@ -322,8 +341,7 @@ def graycoprops(P: Any, prop: str = "contrast") -> np.ndarray:
     # P). The entropy column is NaN by design when it is not asked for, so it is left out.
     if not np.isfinite(values[:, :-1]).all() and (arr.min() < 0 or not np.isfinite(arr).all()):
         _raise_bad_P(arr)
-    out = {name: values[:, GLCM_PROPS.index(name)].reshape(n_dist, n_ang) for name in names}
-    return out[prop] if isinstance(prop, str) else out
+    return _by_name(values, prop, names, (n_dist, n_ang))
 
 
 def glcm_props(
@@ -373,20 +391,10 @@ def glcm_props(
     array([[0.58333333, 1.        ],
            [1.25      , 2.75      ]])
     """
-    names = (prop,) if isinstance(prop, str) else tuple(prop)
-    if not names:
-        raise ValueError("prop is an empty sequence; name at least one of " + ", ".join(GLCM_PROPS))
-    for name in names:
-        check_choice(name, "prop", GLCM_PROPS)
-    dists = _check_vector(distances, "distances", nonnegative=True)
-    angs = _check_vector(angles, "angles", nonnegative=False)
-    img, levels = _as_level_image(image, levels, "image")
-    roi = check_mask(mask, img.shape)
-    offsets = _offsets(dists, angs)
-    _check_offsets_fit(img.shape, offsets, "image")
+    names = _prop_names(prop)
+    img, levels, roi, offsets, (n_dist, n_ang) = _glcm_inputs(image, distances, angles, levels, mask)
     values = _count_props(img, offsets, levels, roi, symmetric, "entropy" in names)
-    out = {name: values[:, GLCM_PROPS.index(name)].reshape(len(dists), len(angs)) for name in names}
-    return out[prop] if isinstance(prop, str) else out
+    return _by_name(values, prop, names, (n_dist, n_ang))
 
 
 def haralick(

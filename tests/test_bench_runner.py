@@ -201,3 +201,21 @@ def test_svm_calibration_folds_get_the_training_fold_groups(tmp_path, monkeypatc
         np.testing.assert_array_equal(groups, all_groups[train])
         for inner_train, inner_test in splits:
             assert not set(groups[inner_train]) & set(groups[inner_test])
+
+
+def test_no_progress_silences_nested_progress_parameters():
+    """--no-progress reaches nested steps and parameter dicts (the fused CNN's handcrafted branch)."""
+    from benchmarks.runner import _build_classifier
+
+    spec = {"cnn_params": {"backbone": "resnet18", "weights": None, "image_size": 32, "progress": True,
+                           "handcrafted": {"image_size": 64, "progress": True}}}
+    loud = _build_classifier("fused", "cnn", spec, seed=0, progress=True)
+    assert loud.progress and loud.handcrafted["progress"]
+    quiet = _build_classifier("fused", "cnn", spec, seed=0, progress=False)
+    assert quiet.progress is False
+    assert quiet.handcrafted == {"image_size": 64, "progress": False}
+    assert spec["cnn_params"]["handcrafted"]["progress"] is True  # the suite's spec is not modified
+    pipe = _build_classifier("handcrafted", "svm", {"params": {"handcrafted": {"progress": True}}}, seed=0,
+                             progress=False)
+    flags = {k: v for k, v in pipe.get_params(deep=True).items() if k.endswith("progress")}
+    assert flags and not any(flags.values())

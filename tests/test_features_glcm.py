@@ -272,6 +272,9 @@ def test_large_counts_beyond_entropy_table():
         np.testing.assert_allclose(graycoprops(P, prop), skfeature.graycoprops(P, prop), rtol=1e-9, atol=1e-12)
     ref = _reference_glcm_features(img, 6, (1,), GLCM_PROPS, ("mean", "range"))
     np.testing.assert_allclose(glcm_features(img * 43, levels=6), ref, rtol=1e-9, atol=1e-12)
+    fused = glcm_props(img, [1], ANGLES4, levels=6, symmetric=True)  # diagonal 2 * count beyond the table too
+    for prop in GLCM_PROPS:
+        np.testing.assert_allclose(fused[prop], graycoprops(P, prop), rtol=1e-12, atol=1e-15)
     _assert_mahotas_close(haralick(img), mahotas.features.haralick(img))
 
 
@@ -294,6 +297,38 @@ def test_graycomatrix_property_matches_skimage(h, w, levels, distance, angle, sy
         return
     ref = skfeature.graycomatrix(img, [distance], [angle], levels=levels, symmetric=symmetric)
     np.testing.assert_array_equal(graycomatrix(img, [distance], [angle], levels=levels, symmetric=symmetric), ref)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    h=st.integers(2, 14),
+    w=st.integers(2, 14),
+    levels=st.integers(1, 12),
+    distances=st.lists(st.integers(1, 3), min_size=1, max_size=2),
+    symmetric=st.booleans(),
+    with_mask=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_glcm_props_property_matches_two_calls(h, w, levels, distances, symmetric, with_mask, seed):
+    """glcm_props == graycoprops(graycomatrix) on random small images, levels, offsets and ROIs;
+    an offset that does not fit, or a ROI without a pair at some offset, is an error in both."""
+    rng = np.random.default_rng(seed)
+    img = rng.integers(0, levels, (h, w)).astype(np.uint8)
+    mask = rng.random((h, w)) < 0.7 if with_mask else None
+    try:
+        P = graycomatrix(img, distances, ANGLES4, levels=levels, symmetric=symmetric, mask=mask)
+    except ImageValidationError:
+        with pytest.raises(ImageValidationError):
+            glcm_props(img, distances, ANGLES4, levels=levels, symmetric=symmetric, mask=mask)
+        return
+    if mask is not None and (P.sum(axis=(0, 1)) == 0).any():
+        with pytest.raises(ImageValidationError, match="no pixel pair"):
+            glcm_props(img, distances, ANGLES4, levels=levels, symmetric=symmetric, mask=mask)
+        return
+    ours = glcm_props(img, distances, ANGLES4, levels=levels, symmetric=symmetric, mask=mask)
+    for prop in GLCM_PROPS:
+        assert np.isfinite(ours[prop]).all()
+        np.testing.assert_allclose(ours[prop], graycoprops(P, prop), rtol=1e-12, atol=1e-15, err_msg=prop)
 
 
 # --------------------------------------------------------------------------- haralick

@@ -91,5 +91,17 @@ def test_clear_errors(grouped_data):
         _svm().fit(X, y, groups=groups[:-1])
     with pytest.raises(ValueError, match="cv to be an int or a splitter"):
         GroupCalibratedClassifierCV(SVC(), cv=[(np.arange(20), np.arange(20, 40))]).fit(X, y, groups=groups)
-    with pytest.raises(ValueError, match="grouped calibration folds"):
-        _svm(folds=20).fit(X, y, groups=groups)  # 10 groups cannot make 20 folds
+    with pytest.raises(ValueError, match="at least 2 groups"):
+        _svm().fit(X, y, groups=np.zeros(len(y), int))
+
+
+def test_fewer_groups_than_folds_uses_one_fold_per_group(grouped_data, cv_spy):
+    """A training fold with 10 groups and cv=20: 10 grouped folds and a warning, not a crash."""
+    X, y, groups = grouped_data
+    with pytest.warns(UserWarning, match="10 groups cannot make cv=20 folds; using 10 folds"):
+        cal = _svm(folds=20).fit(X, y, groups=groups)
+    (splits,) = cv_spy
+    assert len(splits) == 10
+    for train, test in splits:
+        assert set(groups[train]).isdisjoint(groups[test])
+    assert cal.predict_proba(X).shape == (len(y), 2)

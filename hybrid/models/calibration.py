@@ -17,7 +17,10 @@ model (and nothing for models that take no groups), so callers need not know the
 from __future__ import annotations
 
 import inspect
+import warnings
 from typing import Any
+
+import numpy as np
 
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedGroupKFold
@@ -45,11 +48,23 @@ class GroupCalibratedClassifierCV(CalibratedClassifierCV):
     """
 
     def calibration_splits(self, X: Any, y: Any, groups: Any) -> list[tuple[Any, Any]]:
-        """The grouped ``(train, test)`` index pairs ``fit`` uses for ``groups``."""
+        """The grouped ``(train, test)`` index pairs ``fit`` uses for ``groups``.
+
+        With fewer distinct groups than ``n_splits`` (a small training fold), one fold per
+        group is used instead, with a :class:`UserWarning` saying so; fewer than two groups
+        cannot make a held-out calibration fold and are an error.
+        """
         cv = self.cv
         n_splits = cv if isinstance(cv, int) and not isinstance(cv, bool) else getattr(cv, "n_splits", None)
         if not isinstance(n_splits, int):
             raise ValueError(f"cv={cv!r}: grouped calibration needs cv to be an int or a splitter with n_splits")
+        n_groups = len(np.unique(np.asarray(groups)))
+        if n_groups < 2:
+            raise ValueError(f"grouped calibration folds: need at least 2 groups, got {n_groups}")
+        if n_groups < n_splits:
+            warnings.warn(f"grouped calibration: {n_groups} groups cannot make cv={n_splits} folds; "
+                          f"using {n_groups} folds (one group held out in each)", UserWarning, stacklevel=3)
+            n_splits = n_groups
         shuffle = bool(getattr(cv, "shuffle", False))
         splitter = StratifiedGroupKFold(n_splits, shuffle=shuffle,
                                         random_state=getattr(cv, "random_state", None) if shuffle else None)
