@@ -186,3 +186,37 @@ def test_percentile_normalisation_makes_predictions_contrast_invariant(phantoms)
     np.testing.assert_allclose(a, b, atol=1e-5)
     with pytest.raises(ValueError, match="normalize"):
         Segmenter(normalize="histeq", **TINY).fit(phantoms.images[:2], phantoms.masks[:2])
+
+
+def test_tune_min_size_chooses_on_validation_groups(phantoms, tmp_path, monkeypatch):
+    """tune_min_size scores every MIN_SIZE_GRID value on the validation images only and keeps
+    the best (ties: the smaller); the choice is used by predict and survives save/load."""
+    from hybrid.segmentation import segmenter as segmenter_module
+
+    groups = np.repeat(["a", "b", "c", "d"], 3)
+    seen = []
+    real = segmenter_module.dice_per_slice
+
+    def spy(preds, truths):
+        seen.append(len(truths))
+        return real(preds, truths)
+
+    monkeypatch.setattr(segmenter_module, "dice_per_slice", spy)
+    seg = Segmenter(epochs=1, val_fraction=0.25, tune_min_size=True, postprocess={"fill_holes": True}, **TINY).fit(
+        phantoms.images, phantoms.masks, groups=groups)
+    n_val = int(np.isin(groups, seg.val_groups_).sum())
+    assert seen == [n_val] * len(segmenter_module.MIN_SIZE_GRID)  # validation images only
+    scores = seg.min_size_scores_
+    assert list(scores) == list(segmenter_module.MIN_SIZE_GRID)
+    best = seg.postprocess_["min_size"]
+    assert scores[best] == max(scores.values())
+    assert best == min(k for k, v in scores.items() if v == max(scores.values()))
+    assert seg.postprocess_["fill_holes"] is True  # the other options are kept
+    val_imgs = [im for im, g in zip(phantoms.images, groups) if g in seg.val_groups_]
+    val_masks = [m for m, g in zip(phantoms.masks, groups) if g in seg.val_groups_]
+    assert real(seg.predict(val_imgs), val_masks).mean() == pytest.approx(scores[best])
+    seg.save(tmp_path / "m")
+    loaded = Segmenter.load(tmp_path / "m")
+    assert loaded.postprocess_ == seg.postprocess_ and loaded.min_size_scores_ == scores
+    with pytest.raises(ValueError, match="tune_min_size=True needs validation groups"):
+        Segmenter(epochs=1, val_fraction=0.0, tune_min_size=True, **TINY).fit(phantoms.images, phantoms.masks)

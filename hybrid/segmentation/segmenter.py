@@ -36,11 +36,13 @@ from hybrid.segmentation.resunet import ResUNet
 from hybrid.segmentation.unet import UNet
 from hybrid.training import ArrayDataset, TrainConfig, Trainer, atomic_directory, seed_everything
 
-__all__ = ["Segmenter", "SegmentationTask", "ARCHITECTURES", "build_network"]
+__all__ = ["Segmenter", "SegmentationTask", "ARCHITECTURES", "build_network", "MIN_SIZE_GRID"]
 
 ARCHITECTURES = {"unet": UNet, "resunet": ResUNet}
 FORMAT = "tumortrace-segmenter"
 VERSION = 1
+#: ``min_size`` candidates (pixels at the input's original size) of ``Segmenter(tune_min_size=True)``.
+MIN_SIZE_GRID = (0, 16, 32, 64, 128, 256, 512, 1024)
 
 
 def build_network(arch: str, **kwargs) -> nn.Module:
@@ -139,6 +141,13 @@ class Segmenter(BaseEstimator):
         :meth:`predict` (``opening``, ``closing``, ``fill_holes``, ``min_size``, ``keep_largest``).
     threshold : float
         Foreground when probability ``>= threshold``.
+    tune_min_size : bool
+        After training, choose ``min_size`` (remove smaller components) from
+        :data:`MIN_SIZE_GRID` by the mean per-image Dice of the post-processed predictions on
+        the validation groups (the held-out groups that also chose the checkpoint; never on
+        training or test images). Empty-truth images count with the metrics' empty-truth rule,
+        so removing false-positive specks on tumor-free slices is rewarded. Ties go to the
+        smaller value. Overrides ``postprocess["min_size"]``; needs ``val_fraction > 0``.
     val_fraction : float
         Fraction of groups (patients) held out for early stopping and checkpoint selection
         (0 → no validation: the last epoch is kept, monitored by training loss).
@@ -168,6 +177,10 @@ class Segmenter(BaseEstimator):
         Groups used for training and for validation.
     stopped_by_time_ : bool
         ``history_.stopped_by == "time_budget"``.
+    postprocess_ : dict
+        The post-processing :meth:`predict` applies (``postprocess``, with the tuned ``min_size``).
+    min_size_scores_ : dict or None
+        ``{min_size: validation mean Dice}`` of the candidates when ``tune_min_size``.
 
     Examples
     --------
@@ -184,7 +197,8 @@ class Segmenter(BaseEstimator):
                  loss: str = "bce_dice", epochs: int = 30, batch_size: int = 16, lr: float = 1e-3,
                  optimizer: str = "adamw", weight_decay: float = 1e-4, schedule: str = "cosine",
                  patience: int | None = None, augmentation: str | None = "B", oversample_positive: int = 1,
-                 postprocess: Mapping | None = None, threshold: float = 0.5, val_fraction: float = 0.2,
+                 postprocess: Mapping | None = None, threshold: float = 0.5, tune_min_size: bool = False,
+                 val_fraction: float = 0.2,
                  max_minutes: float | None = None, normalize: str | None = None, checkpoint_dir: str | Path | None = None,
                  resume: bool = False, random_state: int = 0, progress: bool = False):
         self.arch = arch
@@ -206,6 +220,7 @@ class Segmenter(BaseEstimator):
         self.oversample_positive = oversample_positive
         self.postprocess = postprocess
         self.threshold = threshold
+        self.tune_min_size = tune_min_size
         self.val_fraction = val_fraction
         self.max_minutes = max_minutes
         self.normalize = normalize
@@ -266,6 +281,8 @@ class Segmenter(BaseEstimator):
         self.postprocess_ = postprocess_options
 
         train_idx, val_idx = self._split(len(imgs), groups)
+        if self.tune_min_size and not len(val_idx):
+            raise ValueError("tune_min_size=True needs validation groups (val_fraction > 0)")
         x = self._tensors(imgs)
         y = (to_tensor_batch(msks, self.image_size, channels=1) >= 0.5).float()
         train_set = ArrayDataset(x[train_idx], masks=y[train_idx], transform=self._transform())
@@ -290,7 +307,23 @@ class Segmenter(BaseEstimator):
         self.train_groups_ = np.unique(groups[train_idx])
         self.val_groups_ = np.unique(groups[val_idx])
         self.stopped_by_time_ = self.history_.stopped_by == "time_budget"
+        self.min_size_scores_ = None
+        if self.tune_min_size:
+            self._tune_min_size([imgs[i] for i in val_idx], [msks[i] for i in val_idx])
         return self
+
+    def _tune_min_size(self, images: list[np.ndarray], masks: list[np.ndarray]) -> None:
+        """Set ``postprocess_["min_size"]`` to the :data:`MIN_SIZE_GRID` value with the best mean
+        validation Dice (see ``tune_min_size``)."""
+        probs = self.predict_proba(images)
+        scores = {}
+        for size in MIN_SIZE_GRID:
+            options = {**self.postprocess_, "min_size": size}
+            preds = [postprocess(p, threshold=self.threshold, **options) for p in probs]
+            scores[size] = float(dice_per_slice(preds, masks).mean())
+        best = max(MIN_SIZE_GRID, key=lambda size: (scores[size], -size))
+        self.postprocess_ = {**self.postprocess_, "min_size": best}
+        self.min_size_scores_ = scores
 
     @torch.no_grad()
     def predict_proba(self, images: Sequence, batch_size: int | None = None) -> list[np.ndarray]:
@@ -331,7 +364,8 @@ class Segmenter(BaseEstimator):
             "kind": "segmenter", "format": FORMAT, "version": VERSION, "estimator": "Segmenter", "params": params,
             "fitted": {"in_channels_": self.in_channels_, "postprocess_": self.postprocess_,
                        "train_groups_": self.train_groups_.tolist(), "val_groups_": self.val_groups_.tolist(),
-                       "stopped_by_time_": self.stopped_by_time_},
+                       "stopped_by_time_": self.stopped_by_time_,
+                       "min_size_scores_": self.min_size_scores_},
             "history": self.history_.to_dict(),
             "versions": {"torch": torch.__version__, "numpy": np.__version__},
         }
@@ -365,6 +399,8 @@ class Segmenter(BaseEstimator):
         seg.train_groups_ = np.asarray(fitted["train_groups_"], dtype=str)
         seg.val_groups_ = np.asarray(fitted["val_groups_"], dtype=str)
         seg.stopped_by_time_ = bool(fitted["stopped_by_time_"])
+        scores = fitted.get("min_size_scores_")  # absent in files written before it existed
+        seg.min_size_scores_ = None if scores is None else {int(k): float(v) for k, v in scores.items()}
         seg.history_ = History.from_dict(config["history"])
         model = seg._network(seg.in_channels_)
         try:
