@@ -218,5 +218,9 @@ def test_tune_min_size_chooses_on_validation_groups(phantoms, tmp_path, monkeypa
     seg.save(tmp_path / "m")
     loaded = Segmenter.load(tmp_path / "m")
     assert loaded.postprocess_ == seg.postprocess_ and loaded.min_size_scores_ == scores
+    again = Segmenter.load(tmp_path / "m").tune_min_size_on(val_imgs, val_masks)  # the public step alone
+    assert again.min_size_scores_ == scores and again.postprocess_ == seg.postprocess_
+    with pytest.raises(ValueError, match="3 images but 2 masks"):
+        again.tune_min_size_on(val_imgs[:3], val_masks[:2])
     with pytest.raises(ValueError, match="tune_min_size=True needs validation groups"):
         Segmenter(epochs=1, val_fraction=0.0, tune_min_size=True, **TINY).fit(phantoms.images, phantoms.masks)

@@ -309,21 +309,32 @@ class Segmenter(BaseEstimator):
         self.stopped_by_time_ = self.history_.stopped_by == "time_budget"
         self.min_size_scores_ = None
         if self.tune_min_size:
-            self._tune_min_size([imgs[i] for i in val_idx], [msks[i] for i in val_idx])
+            self.tune_min_size_on([imgs[i] for i in val_idx], [msks[i] for i in val_idx])
         return self
 
-    def _tune_min_size(self, images: list[np.ndarray], masks: list[np.ndarray]) -> None:
+    def tune_min_size_on(self, images: Sequence, masks: Sequence) -> Segmenter:
         """Set ``postprocess_["min_size"]`` to the :data:`MIN_SIZE_GRID` value with the best mean
-        validation Dice (see ``tune_min_size``)."""
-        probs = self.predict_proba(images)
+        Dice of :meth:`predict` on ``images`` against ``masks`` (ties: the smaller value) and
+        record every candidate's score in ``min_size_scores_``; returns self.
+
+        Pass held-out validation images (``fit(tune_min_size=True)`` passes its validation
+        groups), never the test images: the choice is part of the model.
+        """
+        check_is_fitted(self, "model_")
+        imgs = _validate_images(images, self.in_channels_)
+        if len(masks) != len(imgs):
+            raise ValueError(f"{len(imgs)} images but {len(masks)} masks")
+        msks = [check_mask(m, imgs[i].shape[:2], name=f"masks[{i}]") for i, m in enumerate(masks)]
+        probs = self.predict_proba(imgs)
         scores = {}
         for size in MIN_SIZE_GRID:
             options = {**self.postprocess_, "min_size": size}
             preds = [postprocess(p, threshold=self.threshold, **options) for p in probs]
-            scores[size] = float(dice_per_slice(preds, masks).mean())
+            scores[size] = float(dice_per_slice(preds, msks).mean())
         best = max(MIN_SIZE_GRID, key=lambda size: (scores[size], -size))
         self.postprocess_ = {**self.postprocess_, "min_size": best}
         self.min_size_scores_ = scores
+        return self
 
     @torch.no_grad()
     def predict_proba(self, images: Sequence, batch_size: int | None = None) -> list[np.ndarray]:
