@@ -124,12 +124,14 @@ def test_source_hash_follows_every_kernel_source(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "change, reason",
     [({"source_hash": "0" * 64}, "stale: the kernel sources changed"),
-     ({"numpy": "0.0.1"}, "stale: built against NumPy 0.0.1")],
+     ({"numpy": "0.0.1"}, "stale: built against NumPy 0.0.1"),
+     ({"numba": "0.0.1"}, "stale: built with Numba 0.0.1")],
 )
 def test_a_stale_build_is_ignored(restore_backend, tmp_path, monkeypatch, change, reason):
     _copy_sources(tmp_path)
     monkeypatch.setattr(aot, "_HERE", tmp_path)
-    manifest = {"source_hash": aot.source_hash(), "numpy": np.__version__, "exports": []}
+    manifest = {"source_hash": aot.source_hash(), "numpy": np.__version__,
+                "numba": aot._installed_version("numba"), "exports": []}
     manifest.update(change)
     (tmp_path / f"{aot.MODULE_NAME}.json").write_text(json.dumps(manifest))
     info = aot.reload("auto")
@@ -238,3 +240,19 @@ def test_the_functional_path_does_not_import_numba():
     )
     env = dict(os.environ, TUMORTRACE_KERNELS="aot")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env)
+
+
+def test_cli_status_and_a_failed_build(monkeypatch, capsys, restore_backend):
+    from features._kernels import build as build_module
+    from hybrid.cli import main
+
+    assert main(["build-kernels", "--status"]) == 0
+    assert capsys.readouterr().out.startswith("kernels: ")
+
+    def no_compiler(verbose=True):
+        raise FileNotFoundError("gcc: not found")
+
+    monkeypatch.setattr(build_module, "build", no_compiler)
+    assert main(["build-kernels", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "FileNotFoundError: gcc: not found" in err and "Numba's JIT" in err

@@ -14,9 +14,9 @@ milliseconds and does not import Numba at all. Build it with ``tumortrace build-
 ``python -m features._kernels.build``; ``make install`` runs it). It is compiled for the host
 CPU and written beside this file as ``_aot_kernels*.so`` with a manifest ``_aot_kernels.json``.
 
-The manifest records a SHA-256 of the kernel sources and the NumPy version it was built
-against. When either no longer matches (the kernels were edited, NumPy was changed), the module
-is ignored and every call takes the JIT path, so a stale build can never change a result;
+The manifest records a SHA-256 of the kernel sources and the NumPy and Numba versions it was
+built with. When one no longer matches (the kernels were edited, NumPy or Numba was changed),
+the module is ignored and every call takes the JIT path, so a stale build can never change a result;
 :func:`backend` says which path is in use and why.
 
 Dispatch rule (the types Numba would infer for the call): an argument matches an AOT signature
@@ -58,6 +58,16 @@ def source_hash() -> str:
         digest.update(name.encode())
         digest.update((_HERE / f"{name}.py").read_bytes())
     return digest.hexdigest()
+
+
+def _installed_version(dist: str) -> str | None:
+    """Version of an installed distribution from its metadata (does not import it)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def arg_key(value):
@@ -109,6 +119,11 @@ class _Backend:
             return
         if manifest.get("numpy") != np.__version__:
             self.reason = (f"stale: built against NumPy {manifest.get('numpy')}, running {np.__version__} "
+                           "(run `tumortrace build-kernels`)")
+            return
+        numba_now = _installed_version("numba")
+        if manifest.get("numba") != numba_now:
+            self.reason = (f"stale: built with Numba {manifest.get('numba')}, Numba {numba_now} installed "
                            "(run `tumortrace build-kernels`)")
             return
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -14,7 +15,12 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     from features._kernels.build import build
 
-    build(verbose=not args.quiet)
+    try:
+        build(verbose=not args.quiet)
+    except Exception as exc:  # no C compiler, read-only install folder, ...: the JIT still works
+        print(f"tumortrace build-kernels: error: {type(exc).__name__}: {exc}\n"
+              "The features keep using Numba's JIT kernels.", file=sys.stderr)
+        return 1
     return 0
 
 
