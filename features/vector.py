@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -104,7 +105,7 @@ def extractor_plan(
         bad = sorted(set(kwargs) & set(_NOT_PARAMS))
         if bad:
             raise ValueError(f"params[{name!r}]: {bad} are not parameters of the feature vector")
-        accepted = inspect.signature(_function(name)).parameters
+        accepted = _parameters(name)
         unexpected = sorted(set(kwargs) - set(accepted))
         if unexpected:
             raise ValueError(f"params[{name!r}]: unknown parameters {unexpected} of {EXTRACTOR_FUNCTIONS[name][1]}")
@@ -112,6 +113,12 @@ def extractor_plan(
             kwargs.setdefault(key, value)
         plan.append((name, kwargs))
     return plan
+
+
+@lru_cache(maxsize=None)
+def _parameters(name: str) -> frozenset:
+    """Keyword names the extractor's function takes (read once: ``inspect.signature`` is slow)."""
+    return frozenset(inspect.signature(_function(name)).parameters)
 
 
 def _function(name: str) -> Callable[..., np.ndarray]:

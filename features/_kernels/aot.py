@@ -200,7 +200,7 @@ class Kernel:
             self._aot = state.table.get(f"{self.module}.{self.name}", {})
         if not self._aot:
             return None
-        return self._aot.get(tuple(arg_key(a) for a in args))
+        return self._aot.get(tuple(map(arg_key, args)))
 
     def __call__(self, *args):
         func = self.aot(*args)
