@@ -146,6 +146,22 @@ def test_a_corrupt_manifest_is_ignored(restore_backend, tmp_path, monkeypatch):
     assert info["kernels"] == "jit" and "unreadable manifest" in info["reason"]
 
 
+def test_a_manifest_naming_missing_symbols_is_ignored(restore_backend, tmp_path, monkeypatch):
+    """A manifest that passes the version checks but lists a symbol the module lacks: JIT, with why."""
+    if not _built():
+        pytest.skip("AOT kernels not built")
+    here = Path(aot.__file__).parent
+    _copy_sources(tmp_path)
+    manifest = json.loads((here / f"{aot.MODULE_NAME}.json").read_text())
+    manifest["exports"] = [{"kernel": "sobel.sobel_gradients", "symbol": "no_such_symbol", "key": [["|u1", 2]]}]
+    (tmp_path / f"{aot.MODULE_NAME}.json").write_text(json.dumps(manifest))
+    monkeypatch.setattr(aot, "_HERE", tmp_path)  # sources copied: the hash matches; the module is the real one
+    info = aot.reload("auto")
+    if info["reason"].startswith("stale"):
+        pytest.skip(info["reason"])
+    assert info["kernels"] == "jit" and "malformed manifest" in info["reason"]
+
+
 def test_an_existing_build_loads_unless_stale(restore_backend):
     """After `make install` the module must load; a stale build (kernels edited since) only skips."""
     if not _built():

@@ -131,9 +131,15 @@ class _Backend:
         except ImportError as exc:
             self.reason = f"cannot import the compiled module: {exc}"
             return
-        for entry in manifest["exports"]:
-            key = tuple(tuple(k) if isinstance(k, list) else k for k in entry["key"])
-            self.table.setdefault(entry["kernel"], {})[key] = getattr(module, entry["symbol"])
+        try:
+            table: dict[str, dict[tuple, object]] = {}
+            for entry in manifest["exports"]:
+                key = tuple(tuple(k) if isinstance(k, list) else k for k in entry["key"])
+                table.setdefault(entry["kernel"], {})[key] = getattr(module, entry["symbol"])
+        except (KeyError, TypeError, AttributeError) as exc:
+            self.reason = f"malformed manifest {manifest_path} ({type(exc).__name__}: {exc})"
+            return
+        self.table = table
         self.manifest = manifest
         self.reason = f"{len(manifest['exports'])} signatures compiled for {manifest.get('cpu', '?')}"
 

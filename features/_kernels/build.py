@@ -173,7 +173,6 @@ def build(out_dir=None, verbose: bool = True) -> dict:
     import warnings
 
     import llvmlite.binding as llvm
-    from numba import __version__ as numba_version
 
     aot.reload("jit")
     out_dir = Path(out_dir) if out_dir is not None else Path(aot.__file__).resolve().parent
@@ -217,7 +216,7 @@ def build(out_dir=None, verbose: bool = True) -> dict:
         "file": target.name,
         "source_hash": digest,
         "numpy": np.__version__,
-        "numba": numba_version,
+        "numba": aot._installed_version("numba"),  # what the loader compares
         "python": sys.version.split()[0],
         "cpu": cpu,
         "cpu_features": features,
