@@ -15,7 +15,7 @@ _k = np.arange(CLOGC_TABLE_SIZE, dtype=np.float64)
 CLOGC_TABLE = _k * np.log(np.maximum(_k, 1.0))
 del _k
 
-#: Order of the rows returned by ``features._kernels.glcm.coprops``.
+#: Order of the properties computed by the GLCM kernels (``features._kernels.glcm``).
 COPROPS = (
     "contrast",
     "dissimilarity",

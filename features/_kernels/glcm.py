@@ -11,7 +11,10 @@ symmetric matrices by an in-place ``P + P.T`` in 32x32 tiles; every property com
 matrix that fills the marginals (row/column sums), the sum and difference histograms
 ``p_{x+y}``, ``p_{|x-y|}``, the row dot products ``sum_j j c_ij``, ``sum c^2`` and
 ``sum c ln c`` — each inner loop with one store target so LLVM vectorises it, and for
-symmetric count matrices only the upper triangle is read. Entropy uses integer counts:
+symmetric count matrices only the upper triangle is read. When only the properties are wanted
+(:func:`count_props`), each offset is counted into one reused matrix, and a symmetric one is
+counted directly as its upper triangle (each pair once, at ``(min, max)``), so it needs no
+transpose pass. Entropy uses integer counts:
 ``H = ln T - (sum c ln c) / T`` with ``c ln c`` gathered from a table, so the matrix costs
 no logarithms.
 """
@@ -309,22 +312,14 @@ def _matrix_sums_symmetric(pm, table):
 
 
 @njit(cache=True, nogil=True)
-def _sums(pm, table, symmetric, integral, entropy):
-    if symmetric and integral:
-        return _matrix_sums_symmetric(pm, table)
-    return _matrix_sums(pm, table, integral, entropy)
-
-
-@njit(cache=True, nogil=True)
-def _props_into(out_row, pm, table, symmetric, integral, entropy):
-    """The 10 :data:`COPROPS` of one ``(L, L)`` matrix into ``out_row`` (see :func:`coprops`)."""
-    rows, cols, rowdot, p_sum, p_diff, sum_c2, sum_clnc = _sums(pm, table, symmetric, integral, entropy)
-    _props_from_sums(out_row, rows, cols, rowdot, p_diff, sum_c2, sum_clnc, integral, entropy)
-
-
-@njit(cache=True, nogil=True)
 def _props_from_sums(out_row, rows, cols, rowdot, p_diff, sum_c2, sum_clnc, integral, entropy):
-    """The 10 :data:`COPROPS` from the unnormalised sums of :func:`_matrix_sums`."""
+    """The 10 :data:`COPROPS` (scikit-image ``graycoprops``) from the unnormalised sums of
+    :func:`_matrix_sums` of one matrix, into ``out_row``.
+
+    ``integral``: the weights are integer counts (table entropy). ``entropy=False`` (float
+    weights only) leaves the entropy NaN. An all-zero matrix is normalised by 1 (as skimage
+    does): every property is 0 except correlation (1).
+    """
     n_lev = rows.shape[0]
     total = rows.sum()
     norm = total if total > 0 else 1.0
@@ -368,22 +363,6 @@ def _props_from_sums(out_row, rows, cols, rowdot, p_diff, sum_c2, sum_clnc, inte
     out_row[7] = var_i
     out_row[8] = std_i
     out_row[9] = ent if (entropy or integral) else np.nan
-
-
-@njit(cache=True, nogil=True)
-def coprops(mats, table, symmetric, integral, entropy):
-    """scikit-image ``graycoprops`` properties of each matrix in ``mats`` ``(n, L, L)``.
-
-    ``integral``: the matrices hold integer counts (table entropy); ``symmetric``: they
-    are symmetric (with ``integral``, only the upper triangles are read). ``entropy=False``
-    skips the logarithms of float matrices; the entropy column is then NaN.
-    Returns ``(n, 10)`` in the order of :data:`COPROPS`. An all-zero matrix is normalised by
-    1 (as skimage does): every property is 0 except correlation (1).
-    """
-    out = np.zeros((mats.shape[0], 10))
-    for m in range(mats.shape[0]):
-        _props_into(out[m], mats[m], table, symmetric, integral, entropy)
-    return out
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOC)
@@ -432,8 +411,8 @@ def _upper_sums(U, table):
 
 @njit(cache=True, nogil=True)
 def count_props(image, offsets, levels, mask, use_mask, symmetric, table, entropy):
-    """The :func:`coprops` of the :func:`glcm_counts` matrices (``integral=True``), one offset
-    at a time in one reused ``(L, L)`` count matrix: the ``(n, L, L)`` stack is never built.
+    """The 10 :data:`COPROPS` of each :func:`glcm_counts` matrix, one offset at a time in one
+    reused ``(L, L)`` count matrix: the ``(n, L, L)`` stack is never built.
     ``symmetric`` matrices are counted as their upper triangle (each pixel pair once, at
     ``(min, max)``) and read from it by :func:`_upper_sums`: no transpose pass, half the reads.
 
@@ -451,9 +430,10 @@ def count_props(image, offsets, levels, mask, use_mask, symmetric, table, entrop
         pairs[k] = _count_offset(flat, image, offsets[k, 0], offsets[k, 1], levels, mask, use_mask, symmetric)
         if symmetric:
             rows, rowdot, p_diff, sum_c2, sum_clnc = _upper_sums(pm, table)
-            _props_from_sums(out[k], rows, rows, rowdot, p_diff, sum_c2, sum_clnc, True, entropy)
+            cols = rows
         else:
-            _props_into(out[k], pm, table, False, True, entropy)
+            rows, cols, rowdot, _, p_diff, sum_c2, sum_clnc = _matrix_sums(pm, table, True, entropy)
+        _props_from_sums(out[k], rows, cols, rowdot, p_diff, sum_c2, sum_clnc, True, entropy)
     return out, pairs
 
 
@@ -523,7 +503,7 @@ def _sums_by_four(P4, rows, cols, rowdot, p_diff, c2, lowest):
 
 @njit(cache=True, nogil=True)
 def coprops_skimage_layout(P, table, integral, entropy):
-    """:func:`coprops` of the matrices ``P[:, :, m]`` of an ``(L, L, n)`` array (skimage's layout).
+    """The 10 :data:`COPROPS` of the matrices ``P[:, :, m]`` of an ``(L, L, n)`` array (skimage's layout).
 
     The matrices are summed four at a time in one pass over ``P`` in memory order
     (:func:`_sums_by_four`; when ``n`` is not a multiple of 4, the last group is copied into
