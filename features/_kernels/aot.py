@@ -96,7 +96,6 @@ class _Backend:
         self.mode = os.environ.get("TUMORTRACE_KERNELS", "auto").strip().lower() or "auto"
         self.table: dict[str, dict[tuple, object]] = {}
         self.reason = ""
-        self.manifest: dict = {}
         if self.mode not in _MODES:
             raise ValueError(f"TUMORTRACE_KERNELS must be one of {_MODES}, got {self.mode!r}")
         if self.mode == "jit":
@@ -140,7 +139,6 @@ class _Backend:
             self.reason = f"malformed manifest {manifest_path} ({type(exc).__name__}: {exc})"
             return
         self.table = table
-        self.manifest = manifest
         self.reason = f"{len(manifest['exports'])} signatures compiled for {manifest.get('cpu', '?')}"
 
     def info(self) -> dict:

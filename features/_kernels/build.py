@@ -36,37 +36,41 @@ from . import aot
 __all__ = ["build", "sample_workload", "main"]
 
 
-def sample_workload(seed: int = 0) -> None:
-    """Call the public extractors on the inputs the AOT module should cover (see module doc)."""
+def sample_workload(seed: int = 0, shape: tuple[int, int] = (72, 80)) -> list[np.ndarray]:
+    """Call the public extractors on the inputs the AOT module should cover (see module doc);
+    return every output, in call order (the AOT-vs-JIT parity test compares them)."""
     from .. import glcm, hog, lbp, patterns, sobel
     from ..vector import handcrafted_vector
 
     rng = np.random.default_rng(seed)
-    base = rng.integers(0, 256, (72, 80))
+    base = rng.integers(0, 256, shape)
     images = [base.astype(np.uint8), (base * 257).astype(np.uint16),
               (base / 255.0).astype(np.float32), base / 255.0]
     mask = np.zeros(base.shape, dtype=bool)
-    mask[10:60, 12:70] = True
+    mask[shape[0] // 8 : shape[0] * 7 // 8, shape[1] // 8 : shape[1] * 7 // 8] = True
+    out = []
     for image in images:
-        handcrafted_vector(image)  # resampled to 128 px first: the union's defaults
-        hog.hog(image)
+        out.append(handcrafted_vector(image))  # resampled to 128 px first: the union's defaults
+        out.append(hog.hog(image))
         for roi in (None, mask):
-            lbp.lbp_histogram(image, 8, 1, "uniform", mask=roi)
-            patterns.mvm_lbp_histogram(image, mask=roi)
-            patterns.mvmbp_histogram(image, mask=roi)
-            glcm.glcm_features(image, mask=roi)
-        sobel.sobel_features(image)
-        sobel.sobel(image)
+            out.append(lbp.lbp_histogram(image, 8, 1, "uniform", mask=roi))
+            out.append(patterns.mvm_lbp_histogram(image, mask=roi))
+            out.append(patterns.mvmbp_histogram(image, mask=roi))
+            out.append(glcm.glcm_features(image, mask=roi))
+        out.append(sobel.sobel_features(image))
+        out.extend(sobel.sobel(image))
     u8 = images[0]
     for method in lbp.METHODS:
-        lbp.local_binary_pattern(u8, 8, 1, method)
+        out.append(lbp.local_binary_pattern(u8, 8, 1, method))
     angles = [0.0, np.pi / 4, np.pi / 2, 3 * np.pi / 4]
     for normed in (True, False):
-        P = glcm.graycomatrix(u8, [1], angles, levels=256, symmetric=True, normed=normed)
-        glcm.graycoprops(P, "contrast")
-    glcm.haralick(u8)
-    patterns.mvm_lbp(u8)
-    patterns.mvmbp(u8)
+        P = glcm.graycomatrix(u8, [1, 2], angles, levels=256, symmetric=True, normed=normed)
+        out.append(P)
+        out.append(glcm.graycoprops(P, "correlation"))
+    out.append(glcm.haralick(u8))
+    out.append(patterns.mvm_lbp(u8))
+    out.append(patterns.mvmbp(u8))
+    return out
 
 
 def _recorded_calls(workload) -> set:

@@ -365,6 +365,13 @@ def _props_from_sums(out_row, rows, cols, rowdot, p_diff, sum_c2, sum_clnc, inte
     out_row[9] = ent if (entropy or integral) else np.nan
 
 
+@njit(cache=True, nogil=True)
+def _clnc(c, table):
+    """``c ln c`` of one integer count: from ``table`` below its size, else a real log (as
+    :func:`_row_terms` does per entry)."""
+    return table[c] if c < table.shape[0] else c * math.log(c)
+
+
 @njit(cache=True, nogil=True, fastmath=_REASSOC)
 def _upper_sums(U, table):
     """The sums of :func:`_matrix_sums` (``p_sum`` left empty) of the symmetric count matrix
@@ -382,7 +389,6 @@ def _upper_sums(U, table):
     p_diff = np.zeros(n_lev)
     sum_c2 = 0.0
     sum_clnc = 0.0
-    last = table.shape[0] - 1
     for i in range(n_lev):
         up = U[i, i:]
         rs, rd = _row_sum_dot(up)
@@ -401,11 +407,8 @@ def _upper_sums(U, table):
             p_diff[k] += 2.0 * float(up[k])
         s2, clnc = _row_terms(up, table, True, True)
         d = np.int64(up[0])
-        dd = 2 * d
-        diag_clnc = table[dd] if dd <= last else dd * math.log(dd)
         sum_c2 += 2.0 * s2 + 2.0 * u0 * u0
-        sum_clnc += 2.0 * (clnc - table[min(d, last)] - (0.0 if d <= last else d * math.log(d) - table[last]))
-        sum_clnc += diag_clnc
+        sum_clnc += 2.0 * (clnc - _clnc(d, table)) + _clnc(2 * d, table)
     return rows, rowdot, p_diff, sum_c2, sum_clnc
 
 
